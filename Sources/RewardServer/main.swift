@@ -1,0 +1,1 @@
+print("reward-server")
