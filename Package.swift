@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "reward-server", targets: ["RewardServer"]),
+        .executable(name: "engine-bench", targets: ["EngineBench"]),
         .library(name: "RewardService", targets: ["RewardService"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
@@ -40,6 +41,12 @@ let package = Package(
                 "RewardService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Engine benchmark; nothing depends on it. `swift run -c release engine-bench`.
+        .executableTarget(
+            name: "EngineBench",
+            dependencies: ["Inference"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),

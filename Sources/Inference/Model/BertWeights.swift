@@ -1,0 +1,181 @@
+// Binds checkpoint tensors to the BERT modules that use them, checking every name and shape
+// against the config first and reporting all mismatches in one error (like bert.cpp's table).
+// Names follow transformers' `modeling_bert.py`; keys may carry the `bert.` prefix or not.
+
+/// A weight matrix stored as PyTorch does, `[out, in]` row-major, used as `x · Wᵀ + b`.
+public struct Linear: Sendable {
+    public let weight: FloatTensor
+    public let bias: FloatTensor
+    public var outputs: Int { weight.shape[0] }
+    public var inputs: Int { weight.shape[1] }
+}
+
+public struct LayerNormWeights: Sendable {
+    public let gamma: FloatTensor
+    public let beta: FloatTensor
+}
+
+public struct EmbeddingWeights: Sendable {
+    public let words: FloatTensor
+    public let positions: FloatTensor
+    public let tokenTypes: FloatTensor
+    public let norm: LayerNormWeights
+}
+
+public struct EncoderLayerWeights: Sendable {
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
+    public let attentionOutput: Linear
+    public let attentionNorm: LayerNormWeights
+    public let intermediate: Linear
+    public let output: Linear
+    public let outputNorm: LayerNormWeights
+}
+
+public enum HeadWeights: Sendable {
+    /// v2: `bert.pooler.dense` then `classifier`.
+    case sequenceClassification(pooler: Linear, classifier: Linear)
+    /// v1: `cls_layer1`, `ff1`, `ff2`.
+    case bertReward(clsLayer1: Linear, ff1: Linear, ff2: Linear)
+}
+
+public struct BertWeights: Sendable {
+    public let embeddings: EmbeddingWeights
+    public let layers: [EncoderLayerWeights]
+    public let head: HeadWeights
+}
+
+public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
+    /// Every offending tensor, one line each: missing, mis-shaped, wrong dtype or unexpected.
+    case tensorMismatches([String])
+
+    public var description: String {
+        switch self {
+        case .tensorMismatches(let lines):
+            "checkpoint does not match config.json (\(lines.count) problem\(lines.count == 1 ? "" : "s")):\n  "
+                + lines.joined(separator: "\n  ")
+        }
+    }
+}
+
+extension BertWeights {
+    public static func load(from store: any WeightStore, config: ModelConfig) throws -> BertWeights {
+        let binder = TensorBinder(store: store)
+        let weights = bind(binder, config)
+        binder.reportUnexpectedLayers(config.layerCount)
+        guard binder.problems.isEmpty, let weights else { throw ModelLoadError.tensorMismatches(binder.problems) }
+        return weights
+    }
+
+    private static func bind(_ b: TensorBinder, _ c: ModelConfig) -> BertWeights? {
+        let h = c.hiddenSize
+        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])
+        let positions = b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, h])
+        let types = b.tensor("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
+        let norm = b.layerNorm("embeddings.LayerNorm", h)
+        let layers = (0..<c.layerCount).map { bindLayer(b, "encoder.layer.\($0)", c) }
+        let head = bindHead(b, c)
+        let presentLayers = layers.compactMap { $0 }
+        guard let words, let positions, let types, let norm, let head, presentLayers.count == layers.count else {
+            return nil
+        }
+        let embeddings = EmbeddingWeights(words: words, positions: positions, tokenTypes: types, norm: norm)
+        return BertWeights(embeddings: embeddings, layers: presentLayers, head: head)
+    }
+
+    private static func bindLayer(_ b: TensorBinder, _ p: String, _ c: ModelConfig) -> EncoderLayerWeights? {
+        let h = c.hiddenSize, i = c.intermediateSize
+        let q = b.linear("\(p).attention.self.query", h, h)
+        let k = b.linear("\(p).attention.self.key", h, h)
+        let v = b.linear("\(p).attention.self.value", h, h)
+        let o = b.linear("\(p).attention.output.dense", h, h)
+        let n1 = b.layerNorm("\(p).attention.output.LayerNorm", h)
+        let up = b.linear("\(p).intermediate.dense", i, h)
+        let down = b.linear("\(p).output.dense", h, i)
+        let n2 = b.layerNorm("\(p).output.LayerNorm", h)
+        guard let q, let k, let v, let o, let n1, let up, let down, let n2 else { return nil }
+        return EncoderLayerWeights(
+            query: q, key: k, value: v, attentionOutput: o, attentionNorm: n1,
+            intermediate: up, output: down, outputNorm: n2)
+    }
+
+    private static func bindHead(_ b: TensorBinder, _ c: ModelConfig) -> HeadWeights? {
+        let h = c.hiddenSize
+        switch c.layout {
+        case .sequenceClassification:
+            let pooler = b.linear("pooler.dense", h, h)
+            let classifier = b.linear("classifier", 1, h, encoderKey: false)
+            guard let pooler, let classifier else { return nil }
+            return .sequenceClassification(pooler: pooler, classifier: classifier)
+        case .bertReward:
+            let r = c.rewardHiddenSize
+            let l1 = b.linear("cls_layer1", r, h, encoderKey: false)
+            let f1 = b.linear("ff1", r, r, encoderKey: false)
+            let f2 = b.linear("ff2", 1, r, encoderKey: false)
+            guard let l1, let f1, let f2 else { return nil }
+            return .bertReward(clsLayer1: l1, ff1: f1, ff2: f2)
+        }
+    }
+}
+
+/// Looks tensors up by their transformers name and records every problem instead of stopping at the first.
+private final class TensorBinder {
+    let store: any WeightStore
+    /// "bert." when the checkpoint is a full model, "" for a bare BertModel (sentence-transformers files).
+    let encoderPrefix: String
+    private(set) var problems: [String] = []
+
+    init(store: any WeightStore) {
+        self.store = store
+        let prefixed = store.tensors.keys.contains { $0.hasPrefix("bert.embeddings.") }
+        encoderPrefix = prefixed ? "bert." : ""
+    }
+
+    func tensor(_ name: String, _ shape: [Int], encoderKey: Bool = true, aliases: [String] = []) -> FloatTensor? {
+        let candidates = ([name] + aliases).map { encoderKey ? encoderPrefix + $0 : $0 }
+        guard let key = candidates.first(where: { store.tensors[$0] != nil }), let info = store.tensors[key] else {
+            problems.append("\(candidates[0]): missing, expected shape \(shape)")
+            return nil
+        }
+        guard info.shape == shape else {
+            problems.append("\(key): got shape \(info.shape), expected \(shape)")
+            return nil
+        }
+        do {
+            return try store.floats(key)
+        } catch {
+            problems.append("\(key): \(error)")
+            return nil
+        }
+    }
+
+    func linear(_ name: String, _ outputs: Int, _ inputs: Int, encoderKey: Bool = true) -> Linear? {
+        let w = tensor("\(name).weight", [outputs, inputs], encoderKey: encoderKey)
+        let b = tensor("\(name).bias", [outputs], encoderKey: encoderKey)
+        guard let w, let b else { return nil }
+        return Linear(weight: w, bias: b)
+    }
+
+    /// Old TensorFlow-converted checkpoints name LayerNorm parameters gamma/beta.
+    func layerNorm(_ name: String, _ width: Int) -> LayerNormWeights? {
+        let g = tensor("\(name).weight", [width], aliases: ["\(name).gamma"])
+        let b = tensor("\(name).bias", [width], aliases: ["\(name).beta"])
+        guard let g, let b else { return nil }
+        return LayerNormWeights(gamma: g, beta: b)
+    }
+
+    /// Layers beyond num_hidden_layers mean the config and checkpoint disagree.
+    func reportUnexpectedLayers(_ layerCount: Int) {
+        let prefix = encoderPrefix + "encoder.layer."
+        let extra = store.tensors.keys.filter { key in
+            guard key.hasPrefix(prefix), let index = Int(key.dropFirst(prefix.count).prefix { $0 != "." }) else {
+                return false
+            }
+            return index >= layerCount
+        }
+        for key in extra.sorted() {
+            problems.append("\(key): unexpected, config.json has num_hidden_layers = \(layerCount)")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// A batch of token sequences laid end to end with no padding: linear layers run over all
+// real tokens at once and attention uses the offsets to stay within each sequence.
+
+/// One encoded input as the engine sees it.
+public struct TokenSequence: Sendable, Equatable {
+    public var ids: [Int32]
+    /// Segment ids; all zero for the reward models this service serves (DESIGN.md §2.3).
+    public var typeIds: [Int32]
+
+    public init(ids: [Int32], typeIds: [Int32]? = nil) {
+        self.ids = ids
+        self.typeIds = typeIds ?? [Int32](repeating: 0, count: ids.count)
+    }
+}
+
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    case emptySequence(index: Int)
+    case sequenceTooLong(index: Int, length: Int, limit: Int)
+    case tokenOutOfRange(index: Int, id: Int32, vocabSize: Int)
+    case typeIdOutOfRange(index: Int, id: Int32, typeVocabSize: Int)
+    case typeIdsLengthMismatch(index: Int)
+
+    public var description: String {
+        switch self {
+        case .emptySequence(let i): "sequence \(i) is empty"
+        case .sequenceTooLong(let i, let length, let limit):
+            "sequence \(i) has \(length) tokens; the model accepts at most \(limit)"
+        case .tokenOutOfRange(let i, let id, let size): "sequence \(i): token id \(id) outside vocabulary of \(size)"
+        case .typeIdOutOfRange(let i, let id, let size): "sequence \(i): type id \(id) outside 0..<\(size)"
+        case .typeIdsLengthMismatch(let i): "sequence \(i): type ids and token ids differ in length"
+        }
+    }
+}
+
+struct PackedBatch {
+    let ids: [Int32]
+    let typeIds: [Int32]
+    /// Start of each sequence in the packed rows; `starts[i] ..< starts[i] + lengths[i]`.
+    let starts: [Int]
+    let lengths: [Int]
+    var tokenCount: Int { ids.count }
+    var sequenceCount: Int { lengths.count }
+
+    init(_ sequences: [TokenSequence], config: ModelConfig) throws {
+        var ids: [Int32] = [], typeIds: [Int32] = [], starts: [Int] = [], lengths: [Int] = []
+        ids.reserveCapacity(sequences.reduce(0) { $0 + $1.ids.count })
+        typeIds.reserveCapacity(ids.capacity)
+        for (index, sequence) in sequences.enumerated() {
+            try Self.validate(sequence, index: index, config: config)
+            starts.append(ids.count)
+            lengths.append(sequence.ids.count)
+            ids += sequence.ids
+            typeIds += sequence.typeIds
+        }
+        (self.ids, self.typeIds, self.starts, self.lengths) = (ids, typeIds, starts, lengths)
+    }
+
+    private static func validate(_ s: TokenSequence, index: Int, config: ModelConfig) throws {
+        guard !s.ids.isEmpty else { throw EngineError.emptySequence(index: index) }
+        guard s.ids.count <= config.maxPositions else {
+            throw EngineError.sequenceTooLong(index: index, length: s.ids.count, limit: config.maxPositions)
+        }
+        guard s.typeIds.count == s.ids.count else { throw EngineError.typeIdsLengthMismatch(index: index) }
+        if let bad = s.ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw EngineError.tokenOutOfRange(index: index, id: bad, vocabSize: config.vocabSize)
+        }
+        if let bad = s.typeIds.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
+            throw EngineError.typeIdOutOfRange(index: index, id: bad, typeVocabSize: config.typeVocabSize)
+        }
+    }
+}

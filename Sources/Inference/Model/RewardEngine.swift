@@ -1,0 +1,34 @@
+// The scoring engine: config + checkpoint in, raw reward scores out for packed batches of token
+// sequences. Immutable after loading; every call owns its scratch memory, so calls may overlap.
+import Foundation
+
+public final class RewardEngine: Sendable {
+    public let config: ModelConfig
+    private let encoder: BertEncoder
+    private let head: RewardHead
+    /// Kept so mapped checkpoint memory outlives every tensor view into it.
+    private let store: any WeightStore
+
+    public init(config: ModelConfig, weights store: any WeightStore) throws {
+        let weights = try BertWeights.load(from: store, config: config)
+        self.config = config
+        self.store = store
+        encoder = BertEncoder(weights: weights, config: config)
+        head = RewardHead(weights: weights.head)
+    }
+
+    /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
+    public convenience init(directory: URL) throws {
+        let config = try ModelConfig.load(directory: directory)
+        try self.init(config: config, weights: WeightFiles.open(directory: directory))
+    }
+
+    /// Raw head outputs, one per sequence, in order. A sequence's score does not depend on the
+    /// others in the batch: linear layers are row-wise and attention stays within a sequence.
+    public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
+        guard !sequences.isEmpty else { return [] }
+        let batch = try PackedBatch(sequences, config: config)
+        let cls = encoder.clsVectors(batch)
+        return head.scores(cls: cls, count: batch.sequenceCount)
+    }
+}

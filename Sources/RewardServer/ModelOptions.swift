@@ -1,0 +1,52 @@
+// Options every model-using subcommand shares, and how they become a loaded RewardModel.
+import ArgumentParser
+import Foundation
+import Inference
+import RewardService
+import Tokenizer
+
+enum TypeIdChoice: String, ExpressibleByArgument, CaseIterable {
+    case zeros, segments
+}
+
+enum TruncationSideChoice: String, ExpressibleByArgument, CaseIterable {
+    case right, left
+}
+
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Model directory: config.json, weights (model.safetensors or pytorch_model.bin), tokenizer files.")
+    var model: String
+
+    @Option(help: "Longest input in tokens, special tokens included (capped by the model's max_position_embeddings).")
+    var maxLength: Int = 512
+
+    @Option(help: "Which end of the longer text loses tokens when a pair is too long.")
+    var truncationSide: TruncationSideChoice = .right
+
+    @Option(
+        help: """
+            Segment ids: 'zeros' (how RewardModel was trained) or 'segments' (0 for the prompt, 1 for \
+            the response, for cross-encoders trained that way).
+            """)
+    var tokenTypeIds: TypeIdChoice = .zeros
+
+    @Option(help: "CPU threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard maxLength >= 3 else { throw ValidationError("--max-length must be at least 3 (room for [CLS] and two [SEP])") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var encodingOptions: EncodingOptions {
+        EncodingOptions(
+            maxLength: maxLength,
+            truncationSide: truncationSide == .left ? .left : .right,
+            typeIds: tokenTypeIds == .segments ? .segments : .zeros)
+    }
+
+    func load() throws -> RewardModel {
+        BLASThreads.set(threads)
+        return try RewardModel(directory: URL(fileURLWithPath: model), options: encodingOptions)
+    }
+}

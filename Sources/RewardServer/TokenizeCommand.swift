@@ -1,0 +1,50 @@
+// `reward-server tokenize`: the ids and tokens exactly as the engine will see them.
+import ArgumentParser
+import Foundation
+import RewardService
+
+struct TokenizeLine: Encodable {
+    let ids: [Int32]
+    let tokens: [String]
+}
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print {\"ids\", \"tokens\"} for a pair, or for each JSON line {\"prompt\", \"response\"} on stdin."
+    )
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "The prompt. Without it, pairs are read from stdin as JSON lines.")
+    var prompt: String?
+
+    @Option(help: "The response (used with --prompt).")
+    var response: String = ""
+
+    func run() throws {
+        let rewardModel = try model.load()
+        if let prompt {
+            JSONLines.write(try Self.line(rewardModel, prompt, response))
+            return
+        }
+        var failures = 0
+        JSONLines.forEachChunk(chunkSize: 1) { chunk in
+            for entry in chunk {
+                do {
+                    let pair = try entry.result.get()
+                    JSONLines.write(try Self.line(rewardModel, pair.prompt, pair.response))
+                } catch {
+                    failures += 1
+                    JSONLines.write(ErrorLine(error: "line \(entry.line): \(JSONLines.describe(error))"))
+                }
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    private static func line(_ model: RewardModel, _ prompt: String, _ response: String) throws -> TokenizeLine {
+        let encoding = try model.encode(prompt: prompt, response: response)
+        return TokenizeLine(ids: encoding.ids, tokens: encoding.tokens)
+    }
+}

@@ -1,0 +1,89 @@
+// A servable reward model: the tokenizer and the engine loaded from one model directory, and the
+// rules that join them (pair encoding, truncation to the model's limit, alpha after the forward pass).
+import Foundation
+import Inference
+import Tokenizer
+
+public struct EncodingOptions: Sendable, Equatable {
+    /// Longest input in tokens, special tokens included; capped by the model's position table.
+    public var maxLength: Int
+    public var truncationSide: TruncationSide
+    /// Zeros by default: both RewardModel versions were trained on one segment (DESIGN.md §2.3).
+    public var typeIds: TypeIdMode
+
+    public init(maxLength: Int = 512, truncationSide: TruncationSide = .right, typeIds: TypeIdMode = .zeros) {
+        self.maxLength = maxLength
+        self.truncationSide = truncationSide
+        self.typeIds = typeIds
+    }
+}
+
+public enum RewardModelError: Error, CustomStringConvertible, Equatable {
+    case pairTooLong(tokens: Int, limit: Int)
+    case vocabularyMismatch(tokenizer: Int, model: Int)
+    case nonFiniteAlpha
+
+    public var description: String {
+        switch self {
+        case .pairTooLong(let tokens, let limit):
+            "input has \(tokens) tokens, more than the model's limit of \(limit), and truncation is off"
+        case .vocabularyMismatch(let tokenizer, let model):
+            "tokenizer has \(tokenizer) tokens but the model's vocab_size is \(model)"
+        case .nonFiniteAlpha: "alpha must be a finite number"
+        }
+    }
+}
+
+public final class RewardModel: Sendable {
+    public let directory: URL
+    public let tokenizer: BertTokenizer
+    public let engine: RewardEngine
+    public let options: EncodingOptions
+    /// The effective limit: the requested max length or the model's position count, whichever is smaller.
+    public let maxLength: Int
+
+    public init(directory: URL, options: EncodingOptions = EncodingOptions()) throws {
+        let engine = try RewardEngine(directory: directory)
+        let tokenizer = try BertTokenizer(directory: directory)
+        guard tokenizer.vocabularySize <= engine.config.vocabSize else {
+            throw RewardModelError.vocabularyMismatch(tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)
+        }
+        self.directory = directory
+        self.tokenizer = tokenizer
+        self.engine = engine
+        self.options = options
+        maxLength = min(options.maxLength, engine.config.maxPositions)
+    }
+
+    /// `[CLS] prompt [SEP] response [SEP]` as the reference tokenizer builds it; an empty response
+    /// is absent, as in transformers. With `truncate` off, an over-long pair is an error naming its length.
+    public func encode(prompt: String, response: String, truncate: Bool = true) throws -> Encoding {
+        if truncate {
+            let truncation = Truncation(maxLength: maxLength, side: options.truncationSide)
+            return tokenizer.encode(prompt, response, truncation: truncation, typeIds: options.typeIds)
+        }
+        let encoding = tokenizer.encode(prompt, response, truncation: nil, typeIds: options.typeIds)
+        guard encoding.ids.count <= maxLength else {
+            throw RewardModelError.pairTooLong(tokens: encoding.ids.count, limit: maxLength)
+        }
+        return encoding
+    }
+
+    /// Raw scores (no alpha) for already encoded pairs, computed as one packed batch.
+    public func rawScores(_ encodings: [Encoding]) throws -> [Float] {
+        try engine.scores(encodings.map { TokenSequence(ids: $0.ids, typeIds: $0.typeIds) })
+    }
+
+    /// Scores for (prompt, response, alpha) triples, batched together, in input order.
+    public func scores(_ pairs: [(prompt: String, response: String, alpha: Double)]) throws -> [Double] {
+        guard pairs.allSatisfy({ $0.alpha.isFinite }) else { throw RewardModelError.nonFiniteAlpha }
+        let raw = try rawScores(pairs.map { try encode(prompt: $0.prompt, response: $0.response) })
+        return zip(raw, pairs).map { Self.apply(alpha: $1.alpha, to: $0) }
+    }
+
+    /// alpha multiplies the head's raw output after the forward pass (DESIGN.md §2.3), in fp32 as
+    /// the reference does (`score * alpha` on a float32 tensor).
+    public static func apply(alpha: Double, to raw: Float) -> Double {
+        Double(raw * Float(alpha))
+    }
+}
