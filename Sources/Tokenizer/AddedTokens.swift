@@ -47,10 +47,13 @@ struct AddedTokenMatcher: Sendable {
         var rightStrip: Bool
     }
 
-    /// Patterns by their first scalar, longest first.
-    private let patterns: [Unicode.Scalar: [Pattern]]
+    /// The distinct first scalars of the patterns, and for each the patterns starting with it,
+    /// longest first. Tokenizers have few added tokens and most share a first scalar ("["), so a
+    /// linear scan of `firstScalars` is cheaper per text scalar than hashing it.
+    private let firstScalars: [Unicode.Scalar]
+    private let patterns: [[Pattern]]
 
-    var isEmpty: Bool { patterns.isEmpty }
+    var isEmpty: Bool { firstScalars.isEmpty }
 
     /// `tokens` pairs each token's pattern (raw or normalised content) with its resolved id.
     init(_ tokens: [(pattern: [Unicode.Scalar], token: AddedToken, id: Int32)]) {
@@ -61,12 +64,14 @@ struct AddedTokenMatcher: Sendable {
                 Pattern(scalars: scalars, id: id, singleWord: token.singleWord,
                         leftStrip: token.leftStrip, rightStrip: token.rightStrip))
         }
-        self.patterns = patterns.mapValues { $0.sorted { $0.scalars.count > $1.scalars.count } }
+        let sorted = patterns.sorted { $0.key.value < $1.key.value }
+        self.firstScalars = sorted.map(\.key)
+        self.patterns = sorted.map { $0.value.sorted { $0.scalars.count > $1.scalars.count } }
     }
 
     /// Cuts `scalars` into text and token segments covering it entirely, in order.
     func split(_ scalars: ArraySlice<Unicode.Scalar>) -> [TextSegment] {
-        guard !patterns.isEmpty else { return [.text(scalars.indices)] }
+        guard !isEmpty else { return [.text(scalars.indices)] }
         var segments: [TextSegment] = []
         var emitted = scalars.startIndex  // everything before this is in `segments`
         var searchFrom = scalars.startIndex
@@ -95,8 +100,8 @@ struct AddedTokenMatcher: Sendable {
     private func nextMatch(in scalars: ArraySlice<Unicode.Scalar>, from position: Int) -> (Pattern, Int)? {
         var index = position
         while index < scalars.endIndex {
-            if let candidates = patterns[scalars[index]] {
-                for pattern in candidates where matches(pattern.scalars, scalars, at: index) {
+            if let first = firstScalars.firstIndex(of: scalars[index]) {
+                for pattern in patterns[first] where matches(pattern.scalars, scalars, at: index) {
                     return (pattern, index)
                 }
             }

@@ -80,7 +80,9 @@ struct BertNormalizer: Sendable, Equatable {
     }
 
     private static func lowercasedASCII(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        scalars.map(lowercasedASCII)
+        var scalars = scalars
+        for index in scalars.indices { scalars[index] = lowercasedASCII(scalars[index]) }
+        return scalars
     }
 
     private static func lowercasedASCII(_ scalar: Unicode.Scalar) -> Unicode.Scalar {

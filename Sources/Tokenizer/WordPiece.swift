@@ -67,9 +67,42 @@ struct WordPiece: Sendable {
             tokens.append(unknown)
             return
         }
+        // Candidates are cut from the word's UTF-8 at scalar boundaries: building each candidate
+        // from scalars costs far more than decoding a few bytes (words are short; stack buffers).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.count * 4) { utf8 in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: word.count + 1) { boundaries in
+                var length = 0
+                boundaries[0] = 0
+                for (index, scalar) in word.enumerated() {
+                    UTF8.encode(scalar) { byte in
+                        utf8[length] = byte
+                        length += 1
+                    }
+                    boundaries[index + 1] = length
+                }
+                let encoded = EncodedWord(utf8: UnsafeBufferPointer(utf8), boundaries: UnsafeBufferPointer(boundaries),
+                                          count: word.count)
+                segment(encoded, into: &tokens)
+            }
+        }
+    }
+
+    private struct EncodedWord {
+        var utf8: UnsafeBufferPointer<UInt8>
+        /// UTF-8 offset of each scalar, then the total length.
+        var boundaries: UnsafeBufferPointer<Int>
+        var count: Int
+
+        func text(_ scalars: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: utf8[boundaries[scalars.lowerBound]..<boundaries[scalars.upperBound]]),
+                   as: UTF8.self)
+        }
+    }
+
+    private func segment(_ word: EncodedWord, into tokens: inout [Token]) {
         let firstPiece = tokens.count
-        var start = word.startIndex
-        while start < word.endIndex {
+        var start = 0
+        while start < word.count {
             guard let (piece, stop) = longestPiece(of: word, from: start) else {
                 tokens.removeSubrange(firstPiece...)
                 tokens.append(unknown)
@@ -80,14 +113,12 @@ struct WordPiece: Sendable {
         }
     }
 
-    /// The longest vocabulary piece of `word` starting at `start`, and where it ends.
-    private func longestPiece(of word: ArraySlice<Unicode.Scalar>, from start: Int) -> (Token, Int)? {
-        let isFirst = start == word.startIndex
-        var stop = min(word.endIndex, start + longestPiece)
+    /// The longest vocabulary piece of `word` starting at scalar `start`, and where it ends.
+    private func longestPiece(of word: EncodedWord, from start: Int) -> (Token, Int)? {
+        var stop = min(word.count, start + longestPiece)
         while stop > start {
-            var candidate = String()
-            candidate.unicodeScalars.append(contentsOf: word[start..<stop])
-            if isFirst {
+            let candidate = word.text(start..<stop)
+            if start == 0 {
                 if let id = vocabulary[ExactString(candidate)] { return (Token(id: id, text: candidate), stop) }
             } else if let id = continuations[ExactString(candidate)] {
                 return (Token(id: id, text: continuingSubwordPrefix + candidate), stop)
