@@ -1,0 +1,55 @@
+import Testing
+@testable import Tokenizer
+
+@Suite struct AddedTokensTests {
+    /// Splits `text` and renders each segment: text as itself, tokens as "<id:text>".
+    func split(_ text: String, _ tokens: [AddedToken]) -> [String] {
+        let matcher = AddedTokenMatcher(
+            tokens.enumerated().map { (Array($1.content.unicodeScalars), $1, Int32($0)) })
+        let scalars = Array(text.unicodeScalars)
+        return matcher.split(scalars[...]).map { segment in
+            switch segment {
+            case .text(let range):
+                var piece = String()
+                piece.unicodeScalars.append(contentsOf: scalars[range])
+                return piece
+            case .token(let token):
+                return "<\(token.id):\(token.text)>"
+            }
+        }
+    }
+
+    @Test func specialTokensAreCutOutOfTheRawText() {
+        let tokens = [AddedToken(content: "[SEP]"), AddedToken(content: "[CLS]")]
+        #expect(split("a[SEP]b", tokens) == ["a", "<0:[SEP]>", "b"])
+        #expect(split("[CLS][SEP]", tokens) == ["<1:[CLS]>", "<0:[SEP]>"])
+        #expect(split("[sep] [SEP", tokens) == ["[sep] [SEP"])
+        #expect(split("", tokens).isEmpty)
+    }
+
+    @Test func leftmostMatchWinsThenTheLongest() {
+        let tokens = [AddedToken(content: "ab"), AddedToken(content: "abc"), AddedToken(content: "bcd")]
+        #expect(split("xabcd", tokens) == ["x", "<1:abc>", "d"])
+        #expect(split("xbcd", tokens) == ["x", "<2:bcd>"])
+    }
+
+    @Test func singleWordTokensMatchOnlyOutsideWords() {
+        let mask = AddedToken(content: "<mask>", isSpecial: false, singleWord: true)
+        #expect(split("<mask> My name <mask> A<mask> <mask>ony <mask>", [mask])
+            == ["<0:<mask>>", " My name ", "<0:<mask>>", " A<mask> <mask>ony ", "<0:<mask>>"])
+        #expect(split("<mask>, <mask>- \u{25CC}\u{330}<mask>", [mask])
+            == ["<0:<mask>>", ", ", "<0:<mask>>", "- \u{25CC}\u{330}<mask>"])
+    }
+
+    @Test func stripFlagsAbsorbNeighbouringWhitespace() {
+        let mask = AddedToken(content: "<mask>", leftStrip: true, rightStrip: true)
+        #expect(split("Hi <mask> there\t<mask>\t<mask>\u{2000}", [mask])
+            == ["Hi", "<0: <mask> >", "there", "<0:\t<mask>\t>", "<0:<mask>\u{2000}>"])
+    }
+
+    @Test func specialTokensAreNotNormalizedByDefaultOthersAre() {
+        #expect(!AddedToken(content: "[SEP]").normalized)
+        #expect(AddedToken(content: "hello", isSpecial: false).normalized)
+        #expect(!AddedToken(content: "hello", isSpecial: false, normalized: false).normalized)
+    }
+}

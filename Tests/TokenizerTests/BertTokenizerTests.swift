@@ -1,0 +1,103 @@
+import Testing
+@testable import Tokenizer
+
+@Suite struct BertTokenizerTests {
+    let id = TestVocabulary.id
+
+    @Test func encodesASingleText() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let encoding = tokenizer.encode("Hello, world!")
+        #expect(encoding.tokens == ["[CLS]", "hello", ",", "world", "!", "[SEP]"])
+        #expect(encoding.ids == [id("[CLS]"), id("hello"), id(","), id("world"), id("!"), id("[SEP]")])
+        #expect(encoding.typeIds == [0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func encodesAPairWithZeroOrSegmentTypeIds() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let zeros = tokenizer.encode("hello", "the cat")
+        #expect(zeros.tokens == ["[CLS]", "hello", "[SEP]", "the", "cat", "[SEP]"])
+        #expect(zeros.typeIds == [0, 0, 0, 0, 0, 0])
+        #expect(tokenizer.encode("hello", "the cat", typeIds: .segments).typeIds == [0, 0, 0, 1, 1, 1])
+    }
+
+    @Test func anEmptySecondTextMeansNoPairButAnEmptyFirstTextIsKept() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        #expect(tokenizer.encode("hello", "").tokens == ["[CLS]", "hello", "[SEP]"])
+        #expect(tokenizer.encode("", "hello").tokens == ["[CLS]", "[SEP]", "hello", "[SEP]"])
+        #expect(tokenizer.encode("", "").tokens == ["[CLS]", "[SEP]"])
+        // Whitespace is not empty: the pair is present, with no tokens.
+        #expect(tokenizer.encode("hello", " ").tokens == ["[CLS]", "hello", "[SEP]", "[SEP]"])
+    }
+
+    @Test func specialTokensWrittenInTheTextAreRecognisedBeforeNormalisation() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        #expect(tokenizer.tokenize("hello[SEP]world") == ["hello", "[SEP]", "world"])
+        #expect(tokenizer.encode("a[SEP]b").ids == [id("[CLS]"), id("a"), id("[SEP]"), id("b"), id("[SEP]")])
+        // Lower-case "[sep]" is ordinary text: punctuation and a word.
+        #expect(tokenizer.tokenize("[sep]") == ["[UNK]", "[UNK]", "[UNK]"])
+        #expect(tokenizer.tokenize("[MASK] [PAD][UNK]") == ["[MASK]", "[PAD]", "[UNK]"])
+    }
+
+    @Test func normalisedAddedTokensMatchAfterNormalisation() throws {
+        var options = BertTokenizer.Options()
+        options.addedTokens = [AddedToken(content: "Hello World", id: 500, isSpecial: false)]
+        let tokenizer = try TestVocabulary.tokenizer(options)
+        #expect(tokenizer.encode("HELLO WORLD!").ids == [id("[CLS]"), 500, id("!"), id("[SEP]")])
+        #expect(tokenizer.vocabularySize == 501)
+    }
+
+    @Test func unknownWordsAndCJKCharacters() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        #expect(tokenizer.tokenize("zebra 中文") == ["[UNK]", "中", "文"])
+        #expect(tokenizer.tokenize("Café ΟΔΟΣ") == ["cafe", "οδοσ"])
+    }
+
+    @Test func casedOptionsKeepAccents() throws {
+        let tokenizer = try TestVocabulary.tokenizer(.init(lowercase: false))
+        #expect(tokenizer.tokenize("café cafe") == ["café", "cafe"])
+        #expect(tokenizer.tokenize("Hello") == ["[UNK]"])
+    }
+
+    @Test func truncatesThePairLongestFirst() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let long = "the cat sat on the mat"
+        let right = tokenizer.encode(long, "hello world", truncation: Truncation(maxLength: 8), typeIds: .segments)
+        #expect(right.tokens == ["[CLS]", "the", "cat", "sat", "[SEP]", "hello", "world", "[SEP]"])
+        #expect(right.typeIds == [0, 0, 0, 0, 0, 1, 1, 1])
+        let left = tokenizer.encode(long, "hello world", truncation: Truncation(maxLength: 8, side: .left))
+        #expect(left.tokens == ["[CLS]", "on", "the", "mat", "[SEP]", "hello", "world", "[SEP]"])
+        let untruncated = tokenizer.encode(long, "hello world")
+        #expect(untruncated.ids.count == 11)
+    }
+
+    @Test func truncatesASingleText() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let encoding = tokenizer.encode("the cat sat on the mat", truncation: Truncation(maxLength: 4))
+        #expect(encoding.tokens == ["[CLS]", "the", "cat", "[SEP]"])
+        #expect(tokenizer.encode("the cat", truncation: Truncation(maxLength: 512)).ids.count == 4)
+    }
+
+    @Test func specialTokenIdsComeFromTheVocabulary() throws {
+        let shuffled = ["x", "[SEP]", "[UNK]", "y", "[CLS]"]
+        let tokenizer = try BertTokenizer(vocabulary: shuffled, options: .init(paddingToken: nil, maskToken: nil))
+        #expect(tokenizer.specialTokens
+            == BertTokenizer.SpecialTokens(classifier: 4, separator: 1, unknown: 2, padding: nil, mask: nil))
+        #expect(tokenizer.encode("x y").ids == [4, 0, 3, 1])
+        #expect(tokenizer.vocabularySize == 5)
+    }
+
+    @Test func missingSpecialTokensAreAllReported() {
+        #expect(throws: TokenizerError.missingTokensInVocabulary(["[UNK]", "[CLS]", "[MASK]"])) {
+            try BertTokenizer(vocabulary: ["[SEP]", "[PAD]", "a"])
+        }
+    }
+
+    @Test func invalidConfigurationsAreRejected() {
+        #expect(throws: TokenizerError.invalidConfiguration("empty vocabulary")) {
+            try BertTokenizer(vocabulary: [])
+        }
+        #expect(throws: TokenizerError.self) {
+            try TestVocabulary.tokenizer(.init(maxInputCharactersPerWord: 0))
+        }
+    }
+}
