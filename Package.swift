@@ -52,9 +52,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(
-            name: "RewardServiceTests",
-            dependencies: ["RewardService", "RewardServer", "TestSupport"]
-        ),
+        .testTarget(name: "RewardServiceTests", dependencies: ["RewardService", "TestSupport"]),
+        .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),
     ]
 )

@@ -9,6 +9,11 @@ public enum Fixtures {
 
     public static let packageRoot: URL = root.deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A path below `Tests/Fixtures`.
+    public static func url(_ relativePath: String) -> URL {
+        root.appendingPathComponent(relativePath)
+    }
+
     public static func model(_ name: String) -> URL {
         root.appendingPathComponent("models").appendingPathComponent(name)
     }

