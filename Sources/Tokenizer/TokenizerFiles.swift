@@ -54,7 +54,8 @@ struct TokenizerFiles {
         guard let model = json["model"], case .object = model else { throw reader.malformed("no \"model\" object") }
         let modelType = try reader.optionalString(model["type"], "model.type")
         guard modelType == "WordPiece" || (modelType == nil && model["continuing_subword_prefix"] != nil) else {
-            throw TokenizerError.unsupportedTokenizer("model type \(modelType ?? "unknown") (only WordPiece is supported)")
+            throw TokenizerError.unsupportedTokenizer(
+                "model type \(modelType ?? "unknown") (only WordPiece is supported)")
         }
         vocabulary = try reader.vocabulary(model["vocab"])
         names.unknown = try reader.optionalString(model["unk_token"], "model.unk_token")
@@ -87,7 +88,8 @@ struct TokenizerFiles {
 
     /// [CLS] and [SEP] named by a TemplateProcessing (first and last special token of the single
     /// template) or BertProcessing post-processor.
-    private func readPostProcessor(_ processor: JSONValue?, reader: FieldReader, names: inout SpecialTokenNames) throws {
+    private func readPostProcessor(_ processor: JSONValue?, reader: FieldReader, names: inout SpecialTokenNames) throws
+    {
         guard let processor, processor != .null else { return }
         switch try reader.optionalString(processor["type"], "post_processor.type") {
         case "TemplateProcessing":
@@ -109,7 +111,9 @@ struct TokenizerFiles {
 
     private mutating func readTokenizerConfig(_ json: JSONValue, path: String, names: inout SpecialTokenNames) throws {
         let reader = FieldReader(path: path)
-        if let lowercase = try reader.optionalBool(json["do_lower_case"], "do_lower_case") { options.lowercase = lowercase }
+        if let lowercase = try reader.optionalBool(json["do_lower_case"], "do_lower_case") {
+            options.lowercase = lowercase
+        }
         if let strip = json["strip_accents"] { options.stripAccents = try reader.optionalBool(strip, "strip_accents") }
         if let chinese = try reader.optionalBool(json["tokenize_chinese_chars"], "tokenize_chinese_chars") {
             options.handleChineseCharacters = chinese
@@ -117,7 +121,9 @@ struct TokenizerFiles {
         try readSpecialTokenNames(json, path: path, into: &names, overriding: true)
         if case .object(let decoder)? = json["added_tokens_decoder"] {
             for (key, value) in decoder {
-                guard let id = Int32(key) else { throw reader.malformed("added_tokens_decoder key \"\(key)\" is not an id") }
+                guard let id = Int32(key) else {
+                    throw reader.malformed("added_tokens_decoder key \"\(key)\" is not an id")
+                }
                 options.addedTokens.append(try reader.addedToken(value, id: id))
             }
         }
@@ -192,7 +198,9 @@ struct TokenizerFiles {
             while let last = token.last, last.properties.isWhitespace { token.removeLast() }
             vocabulary[ExactString(String(token))] = Int32(index)
         }
-        guard !vocabulary.isEmpty else { throw TokenizerError.malformedFile(path: url.path, reason: "empty vocabulary") }
+        guard !vocabulary.isEmpty else {
+            throw TokenizerError.malformedFile(path: url.path, reason: "empty vocabulary")
+        }
         return vocabulary
     }
 }
