@@ -6,7 +6,9 @@
 // - else vocab.txt (one token per line, id = line number, as `tokenizers` reads it);
 // - tokenizer_config.json on top: do_lower_case / strip_accents / tokenize_chinese_chars override
 //   tokenizer.json's normaliser when present (transformers 5 rebuilds the normaliser from them),
-//   the named special tokens, `added_tokens_decoder` and extra special tokens;
+//   the named special tokens, `added_tokens_decoder` and extra special tokens. Where the config
+//   is silent, tokenizer.json's settings stand (transformers 5 would fall back to its defaults,
+//   lower-casing a cased tokenizer.json; `tokenizers` and transformers 4 keep the file's);
 // - special_tokens_map.json for named special tokens (it wins over tokenizer_config.json unless
 //   that has `added_tokens_decoder`, as in transformers' loader).
 // This file only reads and validates; it never tokenises.

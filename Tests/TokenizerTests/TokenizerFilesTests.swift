@@ -56,6 +56,14 @@ import Testing
         #expect(tokenizer.tokenize("Hello café") == ["hello", "cafe"])
     }
 
+    @Test func tokenizerJSONNormalizerStandsWhereTheConfigIsSilent() throws {
+        let directory = try Self.directory([
+            "tokenizer.json": Self.tokenizerJSON(lowercase: false),
+            "tokenizer_config.json": #"{"model_max_length": 512}"#,
+        ])
+        #expect(try BertTokenizer(directory: directory).tokenize("Hello café") == ["Hello", "café"])
+    }
+
     @Test func loadsVocabTextWithTokenizerConfigAndSpecialTokensMap() throws {
         let directory = try Self.directory([
             "vocab.txt": Self.vocabulary.joined(separator: "\n") + "\n",
