@@ -19,8 +19,10 @@ public struct AddedToken: Sendable, Equatable {
     /// Match against normalised text (after lower-casing etc.) rather than the raw text.
     public var normalized: Bool
 
-    public init(content: String, id: Int32? = nil, isSpecial: Bool = true, singleWord: Bool = false,
-                leftStrip: Bool = false, rightStrip: Bool = false, normalized: Bool? = nil) {
+    public init(
+        content: String, id: Int32? = nil, isSpecial: Bool = true, singleWord: Bool = false,
+        leftStrip: Bool = false, rightStrip: Bool = false, normalized: Bool? = nil
+    ) {
         self.content = content
         self.id = id
         self.isSpecial = isSpecial
@@ -41,7 +43,8 @@ enum TextSegment: Equatable {
 struct AddedTokenMatcher: Sendable {
     private struct Pattern: Sendable {
         var scalars: [Unicode.Scalar]
-        var id: Int32
+        /// The token emitted for a match: its id and its content (whatever whitespace it absorbed).
+        var token: Token
         var singleWord: Bool
         var leftStrip: Bool
         var rightStrip: Bool
@@ -61,8 +64,9 @@ struct AddedTokenMatcher: Sendable {
         for (scalars, token, id) in tokens {
             guard let first = scalars.first else { continue }
             patterns[first, default: []].append(
-                Pattern(scalars: scalars, id: id, singleWord: token.singleWord,
-                        leftStrip: token.leftStrip, rightStrip: token.rightStrip))
+                Pattern(
+                    scalars: scalars, token: Token(id: id, text: token.content), singleWord: token.singleWord,
+                    leftStrip: token.leftStrip, rightStrip: token.rightStrip))
         }
         let sorted = patterns.sorted { $0.key.value < $1.key.value }
         self.firstScalars = sorted.map(\.key)
@@ -87,9 +91,7 @@ struct AddedTokenMatcher: Sendable {
                 while stop < scalars.endIndex && CharacterClasses.isWhitespace(scalars[stop]) { stop += 1 }
             }
             if emitted < start { segments.append(.text(emitted..<start)) }
-            var text = String()
-            text.unicodeScalars.append(contentsOf: scalars[start..<stop])
-            segments.append(.token(Token(id: pattern.id, text: text)))
+            segments.append(.token(pattern.token))
             emitted = stop
         }
         if emitted < scalars.endIndex { segments.append(.text(emitted..<scalars.endIndex)) }

@@ -4,66 +4,6 @@
 // It owns the order of the stages; each stage's rules live in its own file.
 
 public struct BertTokenizer: Sendable {
-    public struct Options: Sendable, Equatable {
-        public var lowercase: Bool
-        /// nil: strip accents exactly when lower-casing (BERT's convention).
-        public var stripAccents: Bool?
-        public var handleChineseCharacters: Bool
-        public var cleanText: Bool
-        public var unknownToken: String
-        public var classifierToken: String
-        public var separatorToken: String
-        /// Looked up so `specialTokens.pad` can report it; nil when the vocabulary has none.
-        public var paddingToken: String?
-        /// Looked up so `specialTokens.mask` can report it; nil when the vocabulary has none.
-        public var maskToken: String?
-        public var continuingSubwordPrefix: String
-        /// Longer words (in Unicode scalars, after normalisation) become the unknown token.
-        public var maxInputCharactersPerWord: Int
-        /// Tokens matched in the text besides the special tokens above, which always are. An entry
-        /// with the same content as a special token replaces that token's default flags.
-        public var addedTokens: [AddedToken]
-
-        public init(
-            lowercase: Bool = true, stripAccents: Bool? = nil, handleChineseCharacters: Bool = true,
-            cleanText: Bool = true, unknownToken: String = "[UNK]", classifierToken: String = "[CLS]",
-            separatorToken: String = "[SEP]", paddingToken: String? = "[PAD]", maskToken: String? = "[MASK]",
-            continuingSubwordPrefix: String = "##", maxInputCharactersPerWord: Int = 100,
-            addedTokens: [AddedToken] = []
-        ) {
-            self.lowercase = lowercase
-            self.stripAccents = stripAccents
-            self.handleChineseCharacters = handleChineseCharacters
-            self.cleanText = cleanText
-            self.unknownToken = unknownToken
-            self.classifierToken = classifierToken
-            self.separatorToken = separatorToken
-            self.paddingToken = paddingToken
-            self.maskToken = maskToken
-            self.continuingSubwordPrefix = continuingSubwordPrefix
-            self.maxInputCharactersPerWord = maxInputCharactersPerWord
-            self.addedTokens = addedTokens
-        }
-
-        /// The special tokens as added tokens (not normalised, no stripping), then `addedTokens`.
-        var allAddedTokens: [AddedToken] {
-            let specials = [unknownToken, classifierToken, separatorToken, paddingToken, maskToken]
-                .compactMap { $0 }
-                .filter { special in !addedTokens.contains { ExactString($0.content) == ExactString(special) } }
-                .map { AddedToken(content: $0, isSpecial: true) }
-            return specials + addedTokens
-        }
-    }
-
-    /// Ids of the special tokens, as found in the vocabulary.
-    public struct SpecialTokens: Sendable, Equatable {
-        public var classifier: Int32
-        public var separator: Int32
-        public var unknown: Int32
-        public var padding: Int32?
-        public var mask: Int32?
-    }
-
     public let options: Options
     public let specialTokens: SpecialTokens
     /// One more than the largest id the tokenizer can emit: the embedding rows a model needs.
@@ -88,13 +28,9 @@ public struct BertTokenizer: Sendable {
         guard options.maxInputCharactersPerWord > 0 else {
             throw TokenizerError.invalidConfiguration("maxInputCharactersPerWord must be positive")
         }
-        let normalizer = BertNormalizer(
-            cleanText: options.cleanText, handleChineseCharacters: options.handleChineseCharacters,
-            stripAccents: options.stripAccents ?? options.lowercase, lowercase: options.lowercase)
+        let normalizer = BertNormalizer(options: options)
         let added = try Self.resolveAddedTokens(options.allAddedTokens, in: vocabulary)
-        let addedIds = Dictionary(added.map { (ExactString($0.token.content), $0.id) }, uniquingKeysWith: { $1 })
-        func id(of token: String) -> Int32? { addedIds[ExactString(token)] ?? vocabulary[ExactString(token)] }
-
+        let specialTokens = try SpecialTokens(options: options, vocabulary: vocabulary, addedTokens: added)
         self.options = options
         self.normalizer = normalizer
         self.wordPiece = try WordPiece(
@@ -107,18 +43,10 @@ public struct BertTokenizer: Sendable {
             added.filter(\.token.normalized).map {
                 (normalizer.normalize($0.token.content.unicodeScalars), $0.token, $0.id)
             })
-        guard let classifier = id(of: options.classifierToken), let separator = id(of: options.separatorToken),
-            let unknown = id(of: options.unknownToken)
-        else {
-            let required = [options.classifierToken, options.separatorToken, options.unknownToken]
-            throw TokenizerError.missingTokensInVocabulary(required.filter { id(of: $0) == nil })
-        }
-        self.specialTokens = SpecialTokens(
-            classifier: classifier, separator: separator, unknown: unknown,
-            padding: options.paddingToken.flatMap(id(of:)), mask: options.maskToken.flatMap(id(of:)))
+        self.specialTokens = specialTokens
         self.template = PairTemplate(
-            classifier: Token(id: classifier, text: options.classifierToken),
-            separator: Token(id: separator, text: options.separatorToken))
+            classifier: Token(id: specialTokens.classifier, text: options.classifierToken),
+            separator: Token(id: specialTokens.separator, text: options.separatorToken))
         let largestId = max(vocabulary.values.max() ?? 0, added.map(\.id).max() ?? 0)
         self.vocabularySize = Int(largestId) + 1
     }

@@ -3,7 +3,8 @@
 
 public struct Encoding: Sendable, Equatable {
     public var ids: [Int32]
-    /// The token strings, as Hugging Face's `Encoding.tokens` reports them.
+    /// The token strings, as transformers' `convert_ids_to_tokens` reports them (an added token
+    /// appears as its content, without the whitespace its strip flags absorbed).
     public var tokens: [String]
     public var typeIds: [Int32]
 

@@ -70,7 +70,9 @@ struct FieldReader {
         }
         var id = explicitId
         if id == nil, let fileId = try optionalInt(value["id"], "added token id") {
-            guard let checked = Int32(exactly: fileId), checked >= 0 else { throw malformed("added token id \(fileId)") }
+            guard let checked = Int32(exactly: fileId), checked >= 0 else {
+                throw malformed("added token id \(fileId)")
+            }
             id = checked
         }
         let special = try optionalBool(value["special"], "added token special") ?? defaultSpecial

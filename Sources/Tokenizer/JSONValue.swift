@@ -15,7 +15,8 @@ enum JSONValue: Equatable, Sendable {
     static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { ExactString($0.key) == ExactString($1.key) && $0.value == $1.value }
+            return a.count == b.count
+                && zip(a, b).allSatisfy { ExactString($0.key) == ExactString($1.key) && $0.value == $1.value }
         case (.array(let a), .array(let b)): return a == b
         case (.string(let a), .string(let b)): return ExactString(a) == ExactString(b)
         case (.number(let a), .number(let b)): return a == b
@@ -70,9 +71,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
         default: return .number(try parseNumber())
         }
     }

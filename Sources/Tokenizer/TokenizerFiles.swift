@@ -6,7 +6,9 @@
 // - else vocab.txt (one token per line, id = line number, as `tokenizers` reads it);
 // - tokenizer_config.json on top: do_lower_case / strip_accents / tokenize_chinese_chars override
 //   tokenizer.json's normaliser when present (transformers 5 rebuilds the normaliser from them),
-//   the named special tokens, `added_tokens_decoder` and extra special tokens;
+//   the named special tokens, `added_tokens_decoder` and extra special tokens. Where the config
+//   is silent, tokenizer.json's settings stand (transformers 5 would fall back to its defaults,
+//   lower-casing a cased tokenizer.json; `tokenizers` and transformers 4 keep the file's);
 // - special_tokens_map.json for named special tokens (it wins over tokenizer_config.json unless
 //   that has `added_tokens_decoder`, as in transformers' loader).
 // This file only reads and validates; it never tokenises.
@@ -54,7 +56,8 @@ struct TokenizerFiles {
         guard let model = json["model"], case .object = model else { throw reader.malformed("no \"model\" object") }
         let modelType = try reader.optionalString(model["type"], "model.type")
         guard modelType == "WordPiece" || (modelType == nil && model["continuing_subword_prefix"] != nil) else {
-            throw TokenizerError.unsupportedTokenizer("model type \(modelType ?? "unknown") (only WordPiece is supported)")
+            throw TokenizerError.unsupportedTokenizer(
+                "model type \(modelType ?? "unknown") (only WordPiece is supported)")
         }
         vocabulary = try reader.vocabulary(model["vocab"])
         names.unknown = try reader.optionalString(model["unk_token"], "model.unk_token")
@@ -87,7 +90,8 @@ struct TokenizerFiles {
 
     /// [CLS] and [SEP] named by a TemplateProcessing (first and last special token of the single
     /// template) or BertProcessing post-processor.
-    private func readPostProcessor(_ processor: JSONValue?, reader: FieldReader, names: inout SpecialTokenNames) throws {
+    private func readPostProcessor(_ processor: JSONValue?, reader: FieldReader, names: inout SpecialTokenNames) throws
+    {
         guard let processor, processor != .null else { return }
         switch try reader.optionalString(processor["type"], "post_processor.type") {
         case "TemplateProcessing":
@@ -109,7 +113,9 @@ struct TokenizerFiles {
 
     private mutating func readTokenizerConfig(_ json: JSONValue, path: String, names: inout SpecialTokenNames) throws {
         let reader = FieldReader(path: path)
-        if let lowercase = try reader.optionalBool(json["do_lower_case"], "do_lower_case") { options.lowercase = lowercase }
+        if let lowercase = try reader.optionalBool(json["do_lower_case"], "do_lower_case") {
+            options.lowercase = lowercase
+        }
         if let strip = json["strip_accents"] { options.stripAccents = try reader.optionalBool(strip, "strip_accents") }
         if let chinese = try reader.optionalBool(json["tokenize_chinese_chars"], "tokenize_chinese_chars") {
             options.handleChineseCharacters = chinese
@@ -117,7 +123,9 @@ struct TokenizerFiles {
         try readSpecialTokenNames(json, path: path, into: &names, overriding: true)
         if case .object(let decoder)? = json["added_tokens_decoder"] {
             for (key, value) in decoder {
-                guard let id = Int32(key) else { throw reader.malformed("added_tokens_decoder key \"\(key)\" is not an id") }
+                guard let id = Int32(key) else {
+                    throw reader.malformed("added_tokens_decoder key \"\(key)\" is not an id")
+                }
                 options.addedTokens.append(try reader.addedToken(value, id: id))
             }
         }
@@ -192,7 +200,9 @@ struct TokenizerFiles {
             while let last = token.last, last.properties.isWhitespace { token.removeLast() }
             vocabulary[ExactString(String(token))] = Int32(index)
         }
-        guard !vocabulary.isEmpty else { throw TokenizerError.malformedFile(path: url.path, reason: "empty vocabulary") }
+        guard !vocabulary.isEmpty else {
+            throw TokenizerError.malformedFile(path: url.path, reason: "empty vocabulary")
+        }
         return vocabulary
     }
 }

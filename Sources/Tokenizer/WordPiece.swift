@@ -37,8 +37,10 @@ struct WordPiece: Sendable {
     /// The longest key in scalars: no longer candidate can match, so none is built.
     private let longestPiece: Int
 
-    init(vocabulary: [ExactString: Int32], unknownToken: String, continuingSubwordPrefix: String,
-         maxInputCharactersPerWord: Int) throws {
+    init(
+        vocabulary: [ExactString: Int32], unknownToken: String, continuingSubwordPrefix: String,
+        maxInputCharactersPerWord: Int
+    ) throws {
         guard let unknownId = vocabulary[ExactString(unknownToken)] else {
             throw TokenizerError.missingTokensInVocabulary([unknownToken])
         }
@@ -47,8 +49,9 @@ struct WordPiece: Sendable {
         for (key, id) in vocabulary {
             longestPiece = max(longestPiece, key.value.unicodeScalars.count)
             if key.value.utf8.starts(with: continuingSubwordPrefix.utf8) {
-                let piece = String(decoding: key.value.utf8.dropFirst(continuingSubwordPrefix.utf8.count),
-                                   as: UTF8.self)
+                let piece = String(
+                    decoding: key.value.utf8.dropFirst(continuingSubwordPrefix.utf8.count),
+                    as: UTF8.self)
                 continuations[ExactString(piece)] = id
             }
         }
@@ -80,8 +83,9 @@ struct WordPiece: Sendable {
                     }
                     boundaries[index + 1] = length
                 }
-                let encoded = EncodedWord(utf8: UnsafeBufferPointer(utf8), boundaries: UnsafeBufferPointer(boundaries),
-                                          count: word.count)
+                let encoded = EncodedWord(
+                    utf8: UnsafeBufferPointer(utf8), boundaries: UnsafeBufferPointer(boundaries),
+                    count: word.count)
                 segment(encoded, into: &tokens)
             }
         }
@@ -94,8 +98,10 @@ struct WordPiece: Sendable {
         var count: Int
 
         func text(_ scalars: Range<Int>) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: utf8[boundaries[scalars.lowerBound]..<boundaries[scalars.upperBound]]),
-                   as: UTF8.self)
+            String(
+                decoding: UnsafeBufferPointer(
+                    rebasing: utf8[boundaries[scalars.lowerBound]..<boundaries[scalars.upperBound]]),
+                as: UTF8.self)
         }
     }
 

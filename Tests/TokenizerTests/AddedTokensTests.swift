@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct AddedTokensTests {
@@ -35,16 +36,21 @@ import Testing
 
     @Test func singleWordTokensMatchOnlyOutsideWords() {
         let mask = AddedToken(content: "<mask>", isSpecial: false, singleWord: true)
-        #expect(split("<mask> My name <mask> A<mask> <mask>ony <mask>", [mask])
-            == ["<0:<mask>>", " My name ", "<0:<mask>>", " A<mask> <mask>ony ", "<0:<mask>>"])
-        #expect(split("<mask>, <mask>- \u{25CC}\u{330}<mask>", [mask])
-            == ["<0:<mask>>", ", ", "<0:<mask>>", "- \u{25CC}\u{330}<mask>"])
+        #expect(
+            split("<mask> My name <mask> A<mask> <mask>ony <mask>", [mask])
+                == ["<0:<mask>>", " My name ", "<0:<mask>>", " A<mask> <mask>ony ", "<0:<mask>>"])
+        #expect(
+            split("<mask>, <mask>- \u{25CC}\u{330}<mask>", [mask])
+                == ["<0:<mask>>", ", ", "<0:<mask>>", "- \u{25CC}\u{330}<mask>"])
     }
 
     @Test func stripFlagsAbsorbNeighbouringWhitespace() {
         let mask = AddedToken(content: "<mask>", leftStrip: true, rightStrip: true)
-        #expect(split("Hi <mask> there\t<mask>\t<mask>\u{2000}", [mask])
-            == ["Hi", "<0: <mask> >", "there", "<0:\t<mask>\t>", "<0:<mask>\u{2000}>"])
+        #expect(
+            split("Hi <mask> there\t<mask>\t<mask>\u{2000}", [mask])
+                == ["Hi", "<0:<mask>>", "there", "<0:<mask>>", "<0:<mask>>"])
+        #expect(split("a  <mask>  b", [AddedToken(content: "<mask>", leftStrip: true)]) == ["a", "<0:<mask>>", "  b"])
+        #expect(split("a  <mask>  b", [AddedToken(content: "<mask>", rightStrip: true)]) == ["a  ", "<0:<mask>>", "b"])
     }
 
     @Test func specialTokensAreNotNormalizedByDefaultOthersAre() {

@@ -1,9 +1,12 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct BertNormalizerTests {
-    static let uncased = BertNormalizer(cleanText: true, handleChineseCharacters: true, stripAccents: true, lowercase: true)
-    static let cased = BertNormalizer(cleanText: true, handleChineseCharacters: true, stripAccents: false, lowercase: false)
+    static let uncased = BertNormalizer(
+        cleanText: true, handleChineseCharacters: true, stripAccents: true, lowercase: true)
+    static let cased = BertNormalizer(
+        cleanText: true, handleChineseCharacters: true, stripAccents: false, lowercase: false)
 
     func normalize(_ text: String, _ normalizer: BertNormalizer) -> String {
         var result = String()
@@ -19,7 +22,8 @@ import Testing
     }
 
     @Test func cleaningCanBeTurnedOff() {
-        let raw = BertNormalizer(cleanText: false, handleChineseCharacters: false, stripAccents: false, lowercase: false)
+        let raw = BertNormalizer(
+            cleanText: false, handleChineseCharacters: false, stripAccents: false, lowercase: false)
         #expect(scalars(normalize("a\u{0}\tb", raw)) == scalars("a\u{0}\tb"))
     }
 
@@ -32,12 +36,14 @@ import Testing
         #expect(normalize("Café NAÏVE Ångström", Self.uncased) == "cafe naive angstrom")
         // Stripping first: İ → I + U+0307 → I → i. Lower-casing alone gives i + U+0307.
         #expect(scalars(normalize("İ", Self.uncased)) == [0x69])
-        let lowercaseOnly = BertNormalizer(cleanText: true, handleChineseCharacters: true, stripAccents: false, lowercase: true)
+        let lowercaseOnly = BertNormalizer(
+            cleanText: true, handleChineseCharacters: true, stripAccents: false, lowercase: true)
         #expect(scalars(normalize("İ", lowercaseOnly)) == [0x69, 0x307])
     }
 
     @Test func accentsCanBeStrippedWithoutLowercasing() {
-        let stripOnly = BertNormalizer(cleanText: true, handleChineseCharacters: true, stripAccents: true, lowercase: false)
+        let stripOnly = BertNormalizer(
+            cleanText: true, handleChineseCharacters: true, stripAccents: true, lowercase: false)
         #expect(normalize("Crème Brûlée", stripOnly) == "Creme Brulee")
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct BertTokenizerTests {
@@ -80,8 +81,9 @@ import Testing
     @Test func specialTokenIdsComeFromTheVocabulary() throws {
         let shuffled = ["x", "[SEP]", "[UNK]", "y", "[CLS]"]
         let tokenizer = try BertTokenizer(vocabulary: shuffled, options: .init(paddingToken: nil, maskToken: nil))
-        #expect(tokenizer.specialTokens
-            == BertTokenizer.SpecialTokens(classifier: 4, separator: 1, unknown: 2, padding: nil, mask: nil))
+        #expect(
+            tokenizer.specialTokens
+                == BertTokenizer.SpecialTokens(classifier: 4, separator: 1, unknown: 2, padding: nil, mask: nil))
         #expect(tokenizer.encode("x y").ids == [4, 0, 3, 1])
         #expect(tokenizer.vocabularySize == 5)
     }

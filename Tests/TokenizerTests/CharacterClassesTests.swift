@@ -1,17 +1,22 @@
 import Testing
+
 @testable import Tokenizer
 
 /// The classes must follow `tokenizers` 0.23 (Unicode 8.0 categories, Unicode 9.0 NFD), not
 /// current Unicode; each case below was checked against it.
 @Suite struct CharacterClassesTests {
-    @Test(arguments: ["\u{0}", "\u{FFFD}", "\u{7F}", "\u{85}", "\u{0B}", "\u{1F}", "\u{AD}", "\u{200B}", "\u{FEFF}",
-                      "\u{E000}", "\u{10FFFD}"] as [Unicode.Scalar])
+    @Test(
+        arguments: [
+            "\u{0}", "\u{FFFD}", "\u{7F}", "\u{85}", "\u{0B}", "\u{1F}", "\u{AD}", "\u{200B}", "\u{FEFF}",
+            "\u{E000}", "\u{10FFFD}",
+        ] as [Unicode.Scalar])
     func cleaningRemovesControlFormatAndPrivateUse(_ scalar: Unicode.Scalar) {
         #expect(CharacterClasses.isRemovedByCleaning(scalar))
     }
 
-    @Test(arguments: ["\t", "\n", "\r", " ", "a", "\u{A0}", "\u{0890}", "\u{110CD}", "\u{13430}", "\u{E0000}"]
-        as [Unicode.Scalar])
+    @Test(
+        arguments: ["\t", "\n", "\r", " ", "a", "\u{A0}", "\u{0890}", "\u{110CD}", "\u{13430}", "\u{E0000}"]
+            as [Unicode.Scalar])
     func cleaningKeepsWhitespaceTextAndFormatCharactersNewerThanUnicode8(_ scalar: Unicode.Scalar) {
         #expect(!CharacterClasses.isRemovedByCleaning(scalar))
     }
@@ -28,8 +33,10 @@ import Testing
     }
 
     @Test func punctuationIsASCIISymbolsPlusUnicode8Punctuation() {
-        let punctuation: [Unicode.Scalar] = ["!", "$", "+", "<", "^", "`", "|", "~", "¡", "—", "…", "«", "、", "\u{166D}",
-                                             "\u{111C9}"]
+        let punctuation: [Unicode.Scalar] = [
+            "!", "$", "+", "<", "^", "`", "|", "~", "¡", "—", "…", "«", "、", "\u{166D}",
+            "\u{111C9}",
+        ]
         for scalar in punctuation {
             #expect(CharacterClasses.isPunctuation(scalar), "U+\(String(scalar.value, radix: 16))")
         }
@@ -44,7 +51,9 @@ import Testing
         for scalar in ["\u{0301}", "\u{0316}", "\u{1734}", "\u{1171E}"] as [Unicode.Scalar] {
             #expect(CharacterClasses.isNonspacingMark(scalar), "U+\(String(scalar.value, radix: 16))")
         }
-        for scalar in ["a", "\u{1885}", "\u{1886}", "\u{A9BD}", "\u{111C9}", "\u{1ABF}", "\u{1D16D}"] as [Unicode.Scalar] {
+        for scalar in ["a", "\u{1885}", "\u{1886}", "\u{A9BD}", "\u{111C9}", "\u{1ABF}", "\u{1D16D}"]
+            as [Unicode.Scalar]
+        {
             #expect(!CharacterClasses.isNonspacingMark(scalar), "U+\(String(scalar.value, radix: 16))")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct EncodingTests {
@@ -8,7 +9,8 @@ import Testing
 
     @Test func singleSequenceIsWrappedInClassifierAndSeparator() {
         let encoding = template.assemble(first: first[...], second: nil, typeIds: .segments)
-        #expect(encoding == Encoding(ids: [101, 1, 2, 102], tokens: ["[CLS]", "a", "b", "[SEP]"], typeIds: [0, 0, 0, 0]))
+        #expect(
+            encoding == Encoding(ids: [101, 1, 2, 102], tokens: ["[CLS]", "a", "b", "[SEP]"], typeIds: [0, 0, 0, 0]))
     }
 
     @Test func pairGetsASeparatorAfterEachSequence() {

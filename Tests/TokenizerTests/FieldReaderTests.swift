@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct FieldReaderTests {
@@ -28,7 +29,9 @@ import Testing
 
     @Test func addedTokensReadFlagsAndDefaults() throws {
         let token = try reader.addedToken(
-            .object([("content", .string("<m>")), ("id", .number(7)), ("lstrip", .bool(true)), ("special", .bool(true))]),
+            .object([
+                ("content", .string("<m>")), ("id", .number(7)), ("lstrip", .bool(true)), ("special", .bool(true)),
+            ]),
             id: nil)
         #expect(token == AddedToken(content: "<m>", id: 7, isSpecial: true, leftStrip: true))
         #expect(try reader.addedToken(.string("<x>"), id: nil, defaultSpecial: true) == AddedToken(content: "<x>"))

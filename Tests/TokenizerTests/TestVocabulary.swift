@@ -1,6 +1,7 @@
 // Factories shared by the tokenizer tests: a small vocabulary and a tokenizer built on it.
 
 import Foundation
+
 @testable import Tokenizer
 
 enum TestVocabulary {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct TokenizerFilesTests {
@@ -55,6 +56,14 @@ import Testing
         #expect(tokenizer.tokenize("Hello café") == ["hello", "cafe"])
     }
 
+    @Test func tokenizerJSONNormalizerStandsWhereTheConfigIsSilent() throws {
+        let directory = try Self.directory([
+            "tokenizer.json": Self.tokenizerJSON(lowercase: false),
+            "tokenizer_config.json": #"{"model_max_length": 512}"#,
+        ])
+        #expect(try BertTokenizer(directory: directory).tokenize("Hello café") == ["Hello", "café"])
+    }
+
     @Test func loadsVocabTextWithTokenizerConfigAndSpecialTokensMap() throws {
         let directory = try Self.directory([
             "vocab.txt": Self.vocabulary.joined(separator: "\n") + "\n",
@@ -90,8 +99,12 @@ import Testing
     }
 
     @Test func addedTokensFromTokenizerJSONKeepTheirIdsAndFlags() throws {
-        let extra = #", {"id": 42, "content": "<new>", "single_word": true, "lstrip": false, "rstrip": false, "normalized": false, "special": false}"#
-        let tokenizer = try BertTokenizer(directory: Self.directory(["tokenizer.json": Self.tokenizerJSON(extra: extra)]))
+        let extra = """
+            , {"id": 42, "content": "<new>", "single_word": true, "lstrip": false, "rstrip": false,
+               "normalized": false, "special": false}
+            """
+        let tokenizer = try BertTokenizer(
+            directory: Self.directory(["tokenizer.json": Self.tokenizerJSON(extra: extra)]))
         #expect(tokenizer.encode("hello <new> x<new>").ids.prefix(3) == [2, 5, 42])
         #expect(tokenizer.vocabularySize == 43)
     }
@@ -126,9 +139,11 @@ import Testing
             "vocab.txt": Self.vocabulary.joined(separator: "\n"),
             "tokenizer_config.json": #"{"do_lower_case": "yes"}"#,
         ])
-        #expect(throws: TokenizerError.malformedFile(
-            path: directory.appendingPathComponent("tokenizer_config.json").path,
-            reason: "do_lower_case is not a boolean")) {
+        #expect(
+            throws: TokenizerError.malformedFile(
+                path: directory.appendingPathComponent("tokenizer_config.json").path,
+                reason: "do_lower_case is not a boolean")
+        ) {
             try BertTokenizer(directory: directory)
         }
     }

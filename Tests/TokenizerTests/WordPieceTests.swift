@@ -1,12 +1,14 @@
 import Testing
+
 @testable import Tokenizer
 
 @Suite struct WordPieceTests {
     static func model(_ tokens: [String], maxInputCharactersPerWord: Int = 100) throws -> WordPiece {
         var vocabulary: [ExactString: Int32] = [:]
         for (index, token) in tokens.enumerated() { vocabulary[ExactString(token)] = Int32(index) }
-        return try WordPiece(vocabulary: vocabulary, unknownToken: "[UNK]", continuingSubwordPrefix: "##",
-                             maxInputCharactersPerWord: maxInputCharactersPerWord)
+        return try WordPiece(
+            vocabulary: vocabulary, unknownToken: "[UNK]", continuingSubwordPrefix: "##",
+            maxInputCharactersPerWord: maxInputCharactersPerWord)
     }
 
     func pieces(_ word: String, _ model: WordPiece) -> [String] {
