@@ -63,6 +63,13 @@ final class MappedFile: @unchecked Sendable {
         }
     }
 
+    /// A name that stays inside the directory it is joined to: no separators, not `.`/`..`, no NUL.
+    /// Used for names read from files (shard names, storage keys) before they become paths.
+    static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".."
+            && !name.contains("/") && !name.contains("\\") && !name.contains("\u{0}")
+    }
+
     private static func lastErrorText() -> String {
         String(cString: strerror(errno))
     }
