@@ -1,0 +1,108 @@
+// A whole file mapped read-only into memory, and bounds-checked little-endian reads over it.
+// This is the only place in the weight readers that calls the C library; it must not interpret bytes.
+//
+// A mapping is only as stable as the file under it: if another process truncates the file while it is
+// mapped, touching the lost pages raises SIGBUS. Checkpoints are treated as immutable once opened.
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A read-only, private mapping of an entire regular file. Unmapped when the last reference goes away;
+/// `FloatTensor`s that point into it hold such a reference.
+final class MappedFile: @unchecked Sendable {
+    // Immutable after init and mapped PROT_READ, so sharing it between threads is safe.
+    let path: String
+    let bytes: UnsafeRawBufferPointer
+    /// True when `bytes` is a heap copy (see `init(path:contents:)`) rather than a mapping.
+    private let isHeapCopy: Bool
+
+    /// Holds `contents` in page-aligned heap memory, as if mapped from `path`. For parsing bytes that
+    /// are already in memory, such as in tests, without touching the file system.
+    init(path: String, contents: [UInt8]) {
+        self.path = path
+        isHeapCopy = true
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(contents.count, 1), alignment: 4096)
+        contents.withUnsafeBytes { source in
+            if let start = source.baseAddress { memory.copyMemory(from: start, byteCount: source.count) }
+        }
+        bytes = UnsafeRawBufferPointer(start: memory, count: contents.count)
+    }
+
+    init(path: String) throws {
+        self.path = path
+        isHeapCopy = false
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw WeightError.cannotOpen(file: path, reason: Self.lastErrorText()) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw WeightError.cannotOpen(file: path, reason: Self.lastErrorText()) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw WeightError.cannotOpen(file: path, reason: "not a regular file")
+        }
+        let size = Int(status.st_size)
+        guard size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let address, address != MAP_FAILED else {
+            throw WeightError.cannotOpen(file: path, reason: "mmap failed: \(Self.lastErrorText())")
+        }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        guard let base = bytes.baseAddress else { return }
+        if isHeapCopy {
+            base.deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
+    }
+
+    /// A name that stays inside the directory it is joined to: no separators, not `.`/`..`, no NUL.
+    /// Used for names read from files (shard names, storage keys) before they become paths.
+    static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".."
+            && !name.contains("/") && !name.contains("\\") && !name.contains("\u{0}")
+    }
+
+    private static func lastErrorText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+/// Bounds-checked little-endian integer reads from a byte buffer. Every read returns nil when the
+/// requested range is not entirely inside the buffer, so callers turn truncation into a typed error.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+
+    var count: Int { bytes.count }
+
+    /// Whether `[offset, offset + length)` lies inside the buffer (overflow-safe).
+    func contains(offset: Int, length: Int) -> Bool {
+        guard offset >= 0, length >= 0, offset <= bytes.count else { return false }
+        return length <= bytes.count - offset
+    }
+
+    func u8(at offset: Int) -> UInt8? {
+        contains(offset: offset, length: 1) ? bytes[offset] : nil
+    }
+
+    func u16(at offset: Int) -> UInt16? { littleEndian(at: offset, as: UInt16.self) }
+    func u32(at offset: Int) -> UInt32? { littleEndian(at: offset, as: UInt32.self) }
+    func u64(at offset: Int) -> UInt64? { littleEndian(at: offset, as: UInt64.self) }
+
+    func slice(offset: Int, length: Int) -> UnsafeRawBufferPointer? {
+        guard contains(offset: offset, length: length) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+    }
+
+    private func littleEndian<T: FixedWidthInteger>(at offset: Int, as type: T.Type) -> T? {
+        guard contains(offset: offset, length: MemoryLayout<T>.size) else { return nil }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
