@@ -3,31 +3,18 @@
 import Foundation
 
 
-public final class InMemoryWeights: WeightStore, @unchecked Sendable {
-    // Immutable after init; the buffers are freed with the store.
-    private let storage: [String: (shape: [Int], values: UnsafeMutableBufferPointer<Float>)]
+public final class InMemoryWeights: WeightStore {
+    private let storage: [String: FloatTensor]
     public let tensors: [String: TensorInfo]
 
     public init(_ arrays: [String: (shape: [Int], values: [Float])]) {
-        var storage: [String: (shape: [Int], values: UnsafeMutableBufferPointer<Float>)] = [:]
-        var tensors: [String: TensorInfo] = [:]
-        for (name, array) in arrays {
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: array.values.count)
-            _ = buffer.initialize(from: array.values)
-            storage[name] = (array.shape, buffer)
-            tensors[name] = TensorInfo(name: name, dtype: .f32, shape: array.shape)
-        }
-        self.storage = storage
-        self.tensors = tensors
-    }
-
-    deinit {
-        for entry in storage.values { entry.values.deallocate() }
+        storage = arrays.mapValues { FloatTensor(shape: $0.shape, copying: $0.values) }
+        tensors = Dictionary(uniqueKeysWithValues: arrays.map { ($0, TensorInfo(name: $0, dtype: .f32, shape: $1.shape)) })
     }
 
     public func floats(_ name: String) throws -> FloatTensor {
-        guard let entry = storage[name] else { throw WeightError.unknownTensor(name) }
-        return FloatTensor(shape: entry.shape, values: UnsafeBufferPointer(entry.values), owner: self)
+        guard let tensor = storage[name] else { throw WeightError.unknownTensor(name: name, file: "(in memory)") }
+        return tensor
     }
 }
 
