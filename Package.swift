@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module graph (data flows one way, see DESIGN.md §4):
 //   HTTPServer ─┐
+//   Batching ───┤
 //   Tokenizer ──┼─> RewardService ─> RewardServer (executable `reward-server`)
 //   Inference ──┘
 //   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev)
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "Batching", targets: ["Batching"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,7 +36,8 @@ let package = Package(
         ),
         .target(name: "CSocket"),
         .target(name: "HTTPServer", dependencies: ["CSocket"]),
-        .target(name: "RewardService", dependencies: ["Tokenizer", "Inference", "HTTPServer"]),
+        .target(name: "Batching"),
+        .target(name: "RewardService", dependencies: ["Tokenizer", "Inference", "HTTPServer", "Batching"]),
         .executableTarget(
             name: "RewardServer",
             dependencies: [
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
         .testTarget(name: "RewardServiceTests", dependencies: ["RewardService", "TestSupport"]),
         .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),
     ]
