@@ -196,6 +196,13 @@ import Testing
                 == .pickleLimitExceeded(what: "container items", limit: 3, file: Self.path))
     }
 
+    @Test func refusesPicklesOverTheSizeLimit() {
+        let pickle = P.proto2 + P.int(1) + P.stop
+        #expect(
+            loadError(pickle, limits: PickleLimits(maxBytes: 5))
+                == .pickleTooLarge(size: pickle.count, limit: 5, file: Self.path))
+    }
+
     @Test func survivesDeepNestingAndCycles() throws {
         // 200 000 nested one-tuples: freeing them must not recurse once per level.
         let nested = P.proto2 + P.int(0) + [UInt8](repeating: 0x85, count: 200_000) + P.stop
