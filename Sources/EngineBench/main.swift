@@ -1,27 +1,35 @@
 // Engine throughput benchmark: a bert-base-shaped model with seeded random weights, scored on
 // fixed-length batches and on a mixed workload whose lengths match Scripts/bench_reference.py.
 // Prints one JSON object; Scripts/bench.sh puts it beside PyTorch and ONNX Runtime.
-// Not part of the service; run with `swift run -c release engine-bench [--quick]`.
+// Not part of the service; `bash Scripts/bench.sh [--quick]` runs it beside the references.
 import Foundation
 import Inference
 
+/// Workload sizes, the same as Scripts/bench_reference.py's FULL and QUICK tables.
 struct Options {
     var quick = false
     var repeats = 3
+    var latencyRuns = 10
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var batchSize = 16
-    var mixedPairs = 64
+    var sizes = ["fixed32": 64, "fixed128": 16, "fixed512": 4, "mixed": 32]
+    var seed: UInt64 = 42
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
         while let arg = it.next() {
             switch arg {
-            case "--quick": quick = true; repeats = 2; mixedPairs = 32
+            case "--quick":
+                quick = true
+                latencyRuns = 5
+                sizes = ["fixed32": 16, "fixed128": 4, "fixed512": 1, "mixed": 6]
             case "--repeats": repeats = Int(it.next() ?? "") ?? repeats
             case "--threads": threads = Int(it.next() ?? "") ?? threads
-            case "--batch-size": batchSize = Int(it.next() ?? "") ?? batchSize
-            case "--mixed-pairs": mixedPairs = Int(it.next() ?? "") ?? mixedPairs
-            default: FileHandle.standardError.write("unknown argument \(arg)\n".data(using: .utf8)!); exit(2)
+            case "--mixed-count": sizes["mixed"] = Int(it.next() ?? "") ?? 32
+            case "--seed": seed = UInt64(it.next() ?? "") ?? seed
+            default:
+                FileHandle.standardError.write(Data("unknown argument \(arg)\n".utf8))
+                exit(2)
             }
         }
     }
@@ -33,6 +41,14 @@ func mixedLengths(count: Int, seed: UInt64 = 42) -> [Int] {
     return (0..<count).map { _ in
         x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return 24 + Int((x >> 33) % 361)
+    }
+}
+
+func lengths(_ workload: String, _ options: Options) -> [Int] {
+    let count = options.sizes[workload] ?? 0
+    switch workload {
+    case "mixed": return mixedLengths(count: count, seed: options.seed)
+    default: return Array(repeating: Int(workload.dropFirst("fixed".count)) ?? 0, count: count)
     }
 }
 
@@ -68,20 +84,18 @@ let config = ModelConfig(
     intermediateSize: 3072)
 let engine = try RewardEngine(config: config, weights: InMemoryWeights.random(config: config))
 
-var results: [String: Any] = ["engine": "swift", "threads": options.threads, "batch_size": options.batchSize]
-var fixed: [String: Double] = [:]
-for length in [32, 128, 512] {
-    let count = options.quick ? max(2, 1024 / length) : max(4, 4096 / length)
-    let work = sequences(lengths: Array(repeating: length, count: count), vocab: config.vocabSize, seed: UInt64(length))
-    fixed["\(length)"] = try throughput(engine, work, batchSize: options.batchSize, repeats: options.repeats)
+var workloads: [String: Any] = [:]
+for name in ["fixed32", "fixed128", "fixed512", "mixed"] {
+    let work = sequences(lengths: lengths(name, options), vocab: config.vocabSize, seed: 7)
+    let rate = try throughput(engine, work, batchSize: options.batchSize, repeats: options.repeats)
+    workloads[name] = ["tokens_per_s": rate, "real_tokens": work.reduce(0) { $0 + $1.ids.count }]
 }
-results["fixed_tokens_per_s"] = fixed
-let mixed = sequences(lengths: mixedLengths(count: options.mixedPairs), vocab: config.vocabSize, seed: 7)
-results["mixed_tokens_per_s"] = try throughput(engine, mixed, batchSize: options.batchSize, repeats: options.repeats)
-results["mixed_pairs"] = options.mixedPairs
 let single = sequences(lengths: [128], vocab: config.vocabSize, seed: 1)
 _ = try engine.scores(single)
-results["latency_128_ms"] = median(try (0..<max(5, options.repeats * 3)).map { _ in try seconds { _ = try engine.scores(single) } }) * 1000
-
+let latency = median(try (0..<options.latencyRuns).map { _ in try seconds { _ = try engine.scores(single) } })
+let results: [String: Any] = [
+    "engine": "swift", "threads": options.threads, "batch": options.batchSize, "quick": options.quick,
+    "workloads": workloads, "latency_128": ["median_ms": latency * 1000],
+]
 let json = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))
