@@ -78,11 +78,10 @@ func throughput(_ engine: RewardEngine, _ work: [TokenSequence], batchSize: Int,
 }
 
 let options = Options(CommandLine.arguments)
-BLASThreads.set(options.threads)
 let config = ModelConfig(
     layout: .sequenceClassification, vocabSize: 28996, hiddenSize: 768, layerCount: 12, headCount: 12,
     intermediateSize: 3072)
-let engine = try RewardEngine(config: config, weights: InMemoryWeights.random(config: config))
+let engine = try RewardEngine(config: config, weights: InMemoryWeights.random(config: config), threads: options.threads)
 
 var workloads: [String: Any] = [:]
 for name in ["fixed32", "fixed128", "fixed512", "mixed"] {

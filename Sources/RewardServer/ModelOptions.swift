@@ -1,7 +1,6 @@
 // Options every model-using subcommand shares, and how they become a loaded RewardModel.
 import ArgumentParser
 import Foundation
-import Inference
 import RewardService
 import Tokenizer
 
@@ -46,7 +45,6 @@ struct ModelOptions: ParsableArguments {
     }
 
     func load() throws -> RewardModel {
-        BLASThreads.set(threads)
-        return try RewardModel(directory: URL(fileURLWithPath: model), options: encodingOptions)
+        try RewardModel(directory: URL(fileURLWithPath: model), options: encodingOptions, threads: threads)
     }
 }

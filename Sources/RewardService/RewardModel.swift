@@ -42,8 +42,9 @@ public final class RewardModel: Sendable {
     /// The effective limit: the requested max length or the model's position count, whichever is smaller.
     public let maxLength: Int
 
-    public init(directory: URL, options: EncodingOptions = EncodingOptions()) throws {
-        let engine = try RewardEngine(directory: directory)
+    /// `threads`: the cores the engine may use (OpenBLAS and the work between its products).
+    public init(directory: URL, options: EncodingOptions = EncodingOptions(), threads: Int = 1) throws {
+        let engine = try RewardEngine(directory: directory, threads: threads)
         let tokenizer = try BertTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
             throw RewardModelError.vocabularyMismatch(tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)

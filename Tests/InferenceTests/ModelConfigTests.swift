@@ -55,3 +55,8 @@ private func config(_ fields: [String: Any]) throws -> ModelConfig {
     #expect(throws: ModelConfigError.self) { try config(["vocab_size": "100"]) }
     #expect(throws: ModelConfigError.self) { try config(["linear_layer_output": 2, "model_type": "bert-reward"]) }
 }
+
+@Test func malformedConfigIsATypedError() {
+    #expect(throws: ModelConfigError.self) { try ModelConfig.parse(Data("{\"vocab_size\": ".utf8)) }
+    #expect(throws: ModelConfigError.self) { try ModelConfig.parse(Data("[1, 2]".utf8)) }
+}

@@ -3,22 +3,22 @@
 import Foundation
 
 enum Elementwise {
-    /// `row[j] += bias[j]` over `rows` rows of width `bias.count`.
-    static func addBias(_ data: UnsafeMutablePointer<Float>, rows: Int, _ bias: FloatTensor) {
+    /// `row[j] += bias[j]` over `rows` of width `bias.count`.
+    static func addBias(_ data: UnsafeMutablePointer<Float>, rows: Range<Int>, _ bias: FloatTensor) {
         let width = bias.values.count
         let b = bias.values.baseAddress!
-        for r in 0..<rows {
+        for r in rows {
             let row = data + r * width
             for j in 0..<width { row[j] += b[j] }
         }
     }
 
     /// `x = gelu(x + bias)` with the exact erf form transformers uses for `hidden_act: "gelu"`.
-    static func biasGELU(_ data: UnsafeMutablePointer<Float>, rows: Int, _ bias: FloatTensor) {
+    static func biasGELU(_ data: UnsafeMutablePointer<Float>, rows: Range<Int>, _ bias: FloatTensor) {
         let width = bias.values.count
         let b = bias.values.baseAddress!
         let invSqrt2 = Float(0.70710678118654752440)
-        for r in 0..<rows {
+        for r in rows {
             let row = data + r * width
             for j in 0..<width {
                 let x = row[j] + b[j]
@@ -29,12 +29,12 @@ enum Elementwise {
 
     /// `residual = LayerNorm(x + bias + residual)`, written back into `residual`.
     static func biasResidualLayerNorm(
-        _ x: UnsafePointer<Float>, bias: FloatTensor, residual: UnsafeMutablePointer<Float>, rows: Int,
+        _ x: UnsafePointer<Float>, bias: FloatTensor, residual: UnsafeMutablePointer<Float>, rows: Range<Int>,
         norm: LayerNormWeights, eps: Float
     ) {
         let width = bias.values.count
         let b = bias.values.baseAddress!
-        for r in 0..<rows {
+        for r in rows {
             let row = residual + r * width
             let input = x + r * width
             for j in 0..<width { row[j] = input[j] + b[j] + row[j] }

@@ -13,7 +13,8 @@ final class Workspace {
     let intermediate: UnsafeMutableBufferPointer<Float>
     let scores: UnsafeMutableBufferPointer<Float>
 
-    init(tokens: Int, longest: Int, config: ModelConfig) {
+    /// `threads` attention score blocks, one per thread.
+    init(tokens: Int, longest: Int, threads: Int, config: ModelConfig) {
         let width = tokens * config.hiddenSize
         func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
             .allocate(capacity: max(count, 1))
@@ -25,7 +26,7 @@ final class Workspace {
         context = buffer(width)
         projected = buffer(width)
         intermediate = buffer(tokens * config.intermediateSize)
-        scores = buffer(longest * longest)
+        scores = buffer(longest * longest * threads)
     }
 
     deinit {
@@ -62,37 +63,55 @@ struct BertEmbeddings {
 struct BertAttention {
     let weights: EncoderLayerWeights
     let config: ModelConfig
+    let parallel: Parallel
 
     func forward(_ batch: PackedBatch, _ ws: Workspace) {
         let rows = batch.tokenCount
         let x = UnsafePointer(ws.hidden.baseAddress!)
         for (linear, out) in [(weights.query, ws.query), (weights.key, ws.key), (weights.value, ws.value)] {
             Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!)
-            Elementwise.addBias(out.baseAddress!, rows: rows, linear.bias)
-        }
-        for (start, length) in zip(batch.starts, batch.lengths) {
-            for head in 0..<config.headCount {
-                attend(start: start, length: length, head: head, ws)
+            parallel.forEachChunk(count: rows, grain: 16) { _, range in
+                Elementwise.addBias(out.baseAddress!, rows: range, linear.bias)
             }
         }
+        attendAll(batch, ws)
         Matmul.times(ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!)
-        Elementwise.biasResidualLayerNorm(
-            ws.projected.baseAddress!, bias: weights.attentionOutput.bias, residual: ws.hidden.baseAddress!,
-            rows: rows, norm: weights.attentionNorm, eps: config.layerNormEps)
+        parallel.forEachChunk(count: rows, grain: 16) { _, range in
+            Elementwise.biasResidualLayerNorm(
+                ws.projected.baseAddress!, bias: weights.attentionOutput.bias, residual: ws.hidden.baseAddress!,
+                rows: range, norm: weights.attentionNorm, eps: config.layerNormEps)
+        }
+    }
+
+    /// Every (sequence, head) pair is independent: they are spread over the threads, each with its
+    /// own score block, while OpenBLAS runs single-threaded inside them (no oversubscription).
+    private func attendAll(_ batch: PackedBatch, _ ws: Workspace) {
+        let heads = config.headCount
+        let longest = batch.lengths.max() ?? 0
+        // Longest sequences first, so the interleaved split stays balanced.
+        let order = batch.lengths.indices.sorted { batch.lengths[$0] > batch.lengths[$1] }
+        BLASThreads.set(1)
+        defer { BLASThreads.set(parallel.threads) }
+        parallel.forEachInterleaved(count: order.count * heads) { chunk, task in
+            let sequence = order[task / heads]
+            attend(
+                start: batch.starts[sequence], length: batch.lengths[sequence], head: task % heads,
+                scores: ws.scores.baseAddress! + chunk * longest * longest, ws)
+        }
     }
 
     /// softmax(Q Kᵀ / √d) V for one head of one sequence; no mask is needed because a packed
     /// sequence has no padding, which is what the reference's additive mask achieves.
-    private func attend(start: Int, length: Int, head: Int, _ ws: Workspace) {
+    private func attend(start: Int, length: Int, head: Int, scores: UnsafeMutablePointer<Float>, _ ws: Workspace) {
         let h = config.hiddenSize, d = config.headSize
         let offset = start * h + head * d
         let scale = 1 / Float(d).squareRoot()
         Matmul.timesTransposed(
             ws.query.baseAddress! + offset, lda: h, ws.key.baseAddress! + offset, ldb: h,
-            m: length, n: length, k: d, alpha: scale, into: ws.scores.baseAddress!, ldc: length)
-        Elementwise.softmaxRows(ws.scores.baseAddress!, rows: length, width: length, ld: length)
+            m: length, n: length, k: d, alpha: scale, into: scores, ldc: length)
+        Elementwise.softmaxRows(scores, rows: length, width: length, ld: length)
         Matmul.times(
-            ws.scores.baseAddress!, lda: length, ws.value.baseAddress! + offset, ldb: h,
+            scores, lda: length, ws.value.baseAddress! + offset, ldb: h,
             m: length, n: d, k: length, into: ws.context.baseAddress! + offset, ldc: h)
     }
 }
@@ -101,15 +120,20 @@ struct BertAttention {
 struct BertFeedForward {
     let weights: EncoderLayerWeights
     let config: ModelConfig
+    let parallel: Parallel
 
     func forward(_ batch: PackedBatch, _ ws: Workspace) {
         let rows = batch.tokenCount
         Matmul.times(ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!)
-        Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: rows, weights.intermediate.bias)
+        parallel.forEachChunk(count: rows, grain: 4) { _, range in
+            Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
+        }
         Matmul.times(ws.intermediate.baseAddress!, rows: rows, weights.output.weight, into: ws.projected.baseAddress!)
-        Elementwise.biasResidualLayerNorm(
-            ws.projected.baseAddress!, bias: weights.output.bias, residual: ws.hidden.baseAddress!,
-            rows: rows, norm: weights.outputNorm, eps: config.layerNormEps)
+        parallel.forEachChunk(count: rows, grain: 16) { _, range in
+            Elementwise.biasResidualLayerNorm(
+                ws.projected.baseAddress!, bias: weights.output.bias, residual: ws.hidden.baseAddress!,
+                rows: range, norm: weights.outputNorm, eps: config.layerNormEps)
+        }
     }
 }
 
@@ -118,17 +142,25 @@ struct BertEncoder {
     let layers: [(attention: BertAttention, feedForward: BertFeedForward)]
     let config: ModelConfig
 
-    init(weights: BertWeights, config: ModelConfig) {
+    let parallel: Parallel
+
+    init(weights: BertWeights, config: ModelConfig, threads: Int) {
+        let parallel = Parallel(threads: threads)
         embeddings = BertEmbeddings(weights: weights.embeddings, config: config)
         layers = weights.layers.map {
-            (BertAttention(weights: $0, config: config), BertFeedForward(weights: $0, config: config))
+            (
+                BertAttention(weights: $0, config: config, parallel: parallel),
+                BertFeedForward(weights: $0, config: config, parallel: parallel)
+            )
         }
         self.config = config
+        self.parallel = parallel
     }
 
     /// The last hidden state's first ([CLS]) row of every sequence, `[sequences, hidden]`.
     func clsVectors(_ batch: PackedBatch) -> [Float] {
-        let ws = Workspace(tokens: batch.tokenCount, longest: batch.lengths.max() ?? 0, config: config)
+        let ws = Workspace(
+            tokens: batch.tokenCount, longest: batch.lengths.max() ?? 0, threads: parallel.threads, config: config)
         embeddings.forward(batch, into: ws.hidden.baseAddress!)
         for layer in layers {
             layer.attention.forward(batch, ws)

@@ -77,7 +77,13 @@ extension ModelConfig {
     }
 
     public static func parse(_ data: Data) throws -> ModelConfig {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ModelConfigError.unreadable(path: "config.json", reason: "invalid JSON (\(error.localizedDescription))")
+        }
+        guard let json = parsed as? [String: Any] else {
             throw ModelConfigError.unreadable(path: "config.json", reason: "not a JSON object")
         }
         let fields = ConfigFields(json)

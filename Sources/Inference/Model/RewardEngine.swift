@@ -1,6 +1,7 @@
 // The scoring engine: config + checkpoint in, raw reward scores out for packed batches of token
 // sequences. Immutable after loading; every call owns its scratch memory, so calls may overlap.
 import Foundation
+import Synchronization
 
 public final class RewardEngine: Sendable {
     public let config: ModelConfig
@@ -9,26 +10,36 @@ public final class RewardEngine: Sendable {
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
 
-    public init(config: ModelConfig, weights store: any WeightStore) throws {
+    /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
+    public init(config: ModelConfig, weights store: any WeightStore, threads: Int = 1) throws {
         let weights = try BertWeights.load(from: store, config: config)
         self.config = config
         self.store = store
-        encoder = BertEncoder(weights: weights, config: config)
+        encoder = BertEncoder(weights: weights, config: config, threads: max(1, threads))
         head = RewardHead(weights: weights.head)
     }
 
     /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL, threads: Int = 1) throws {
         let config = try ModelConfig.load(directory: directory)
-        try self.init(config: config, weights: WeightFiles.open(directory: directory))
+        try self.init(config: config, weights: WeightFiles.open(directory: directory), threads: threads)
     }
 
-    /// Raw head outputs, one per sequence, in order. A sequence's score does not depend on the
+    /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process
+    /// (each already uses every thread it was given, and OpenBLAS's thread count is process-wide). A sequence's score does not depend on the
     /// others in the batch: linear layers are row-wise and attention stays within a sequence.
     public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, config: config)
-        let cls = encoder.clsVectors(batch)
+        let cls = ComputeLock.shared.withLock { _ in
+            BLASThreads.set(encoder.parallel.threads)
+            return encoder.clsVectors(batch)
+        }
         return head.scores(cls: cls, count: batch.sequenceCount)
     }
+}
+
+/// Serialises forward passes process-wide; see `RewardEngine.scores`.
+enum ComputeLock {
+    static let shared = Mutex<Void>(())
 }
