@@ -29,7 +29,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "StrictJSON"),
-        .target(name: "Tokenizer"),
+        .target(name: "Tokenizer", dependencies: ["StrictJSON"]),
         .target(
             name: "Inference",
             dependencies: ["CBLAS"],
