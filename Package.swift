@@ -7,6 +7,7 @@ import PackageDescription
 //   Tokenizer ──┼─> RewardService ─> RewardServer (executable `reward-server`)
 //   Inference ──┘
 //   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev)
+//   Tokenizer, Inference ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
 let package = Package(
     name: "reward-server",
     platforms: [.macOS(.v15)],
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["StrictJSON"]),
         .target(
             name: "Inference",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "StrictJSON"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
