@@ -7,6 +7,7 @@ import PackageDescription
 //   Tokenizer ──┼─> RewardService ─> RewardServer (executable `reward-server`)
 //   Inference ──┘
 //   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev)
+//   Tokenizer, Inference ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
 let package = Package(
     name: "reward-server",
     platforms: [.macOS(.v15)],
@@ -28,10 +29,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "Tokenizer"),
+        .target(name: "StrictJSON"),
+        .target(name: "Tokenizer", dependencies: ["StrictJSON"]),
         .target(
             name: "Inference",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "StrictJSON"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
@@ -52,6 +54,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(
             name: "InferenceTests",

@@ -1,6 +1,8 @@
 // Typed access to fields of a parsed tokenizer file, turning a wrong type into a
 // TokenizerError.malformedFile that names the file and the field. No defaults live here.
 
+import StrictJSON
+
 struct FieldReader {
     var path: String
 
@@ -25,12 +27,17 @@ struct FieldReader {
     }
 
     func optionalInt(_ value: JSONValue?, _ field: String) throws -> Int? {
+        guard let value, value != .null else { return nil }
+        guard let int = Self.integer(value) else { throw malformed("\(field) is not an integer") }
+        return int
+    }
+
+    /// A number with an integral value. Written `7.0` or `7e0` still counts, as it always has here.
+    private static func integer(_ value: JSONValue) -> Int? {
         switch value {
-        case nil, .null?: return nil
-        case .number(let number)?:
-            guard let int = Int(exactly: number) else { throw malformed("\(field) is not an integer") }
-            return int
-        default: throw malformed("\(field) is not an integer")
+        case .integer(let int): int
+        case .number(let number): Int(exactly: number)
+        default: nil
         }
     }
 
@@ -51,7 +58,7 @@ struct FieldReader {
         var vocabulary: [ExactString: Int32] = [:]
         vocabulary.reserveCapacity(members.count)
         for (token, idValue) in members {
-            guard case .number(let number) = idValue, let id = Int32(exactly: number), id >= 0 else {
+            guard let number = Self.integer(idValue), let id = Int32(exactly: number), id >= 0 else {
                 throw malformed("model.vocab[\"\(token)\"] is not a valid id")
             }
             vocabulary[ExactString(token)] = id

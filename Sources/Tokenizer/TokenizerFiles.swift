@@ -14,6 +14,7 @@
 // This file only reads and validates; it never tokenises.
 
 import Foundation
+import StrictJSON
 
 extension BertTokenizer {
     /// Loads the tokenizer of a model directory (see TokenizerFiles for which files count).
@@ -167,13 +168,18 @@ struct TokenizerFiles {
 
     // MARK: files
 
+    /// Repeated keys are kept and lookups take the last, as Python's json module does;
+    /// FieldReader.vocabulary likewise keeps the last id of a repeated token. The default 100 MB
+    /// input limit applies; WordPiece tokenizer files are a few MB.
+    private static let jsonOptions = JSONParseOptions(duplicateKeys: .lastWins, maxDepth: 256)
+
     private static func readJSON(_ url: URL) throws -> (path: String, json: JSONValue)? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let bytes = try readBytes(url)
         do {
-            return (url.path, try JSONValue.parse(bytes))
+            return (url.path, try JSONValue.parse(bytes, options: jsonOptions))
         } catch {
-            throw TokenizerError.malformedFile(path: url.path, reason: "\(error.message) at byte \(error.offset)")
+            throw TokenizerError.malformedFile(path: url.path, reason: error.description)
         }
     }
 

@@ -1,3 +1,4 @@
+import StrictJSON
 import Testing
 
 @testable import Tokenizer
@@ -9,6 +10,7 @@ import Testing
         #expect(try reader.optionalString(.string("x"), "s") == "x")
         #expect(try reader.optionalString(.null, "s") == nil)
         #expect(try reader.optionalBool(nil, "b") == nil)
+        #expect(try reader.optionalInt(.integer(100), "i") == 100)
         #expect(try reader.optionalInt(.number(100), "i") == 100)
     }
 
@@ -22,7 +24,9 @@ import Testing
     }
 
     @Test func vocabularyIdsMustBeNonNegativeIntegers() {
-        #expect(throws: TokenizerError.self) { try reader.vocabulary(.object([("a", .number(-1))])) }
+        #expect(throws: TokenizerError.self) { try reader.vocabulary(.object([("a", .integer(-1))])) }
+        #expect(throws: TokenizerError.self) { try reader.vocabulary(.object([("a", .integer(1 << 31))])) }
+        #expect(throws: TokenizerError.self) { try reader.vocabulary(.object([("a", .number(0.5))])) }
         #expect(throws: TokenizerError.self) { try reader.vocabulary(.object([("a", .string("0"))])) }
         #expect(throws: TokenizerError.self) { try reader.vocabulary(.array([])) }
     }
@@ -30,7 +34,7 @@ import Testing
     @Test func addedTokensReadFlagsAndDefaults() throws {
         let token = try reader.addedToken(
             .object([
-                ("content", .string("<m>")), ("id", .number(7)), ("lstrip", .bool(true)), ("special", .bool(true)),
+                ("content", .string("<m>")), ("id", .integer(7)), ("lstrip", .bool(true)), ("special", .bool(true)),
             ]),
             id: nil)
         #expect(token == AddedToken(content: "<m>", id: 7, isSpecial: true, leftStrip: true))

@@ -5,6 +5,8 @@
 //   every dtype known, shape products and byte counts overflow-checked, end − begin = numel × size,
 //   and the tensors, sorted by offset, tile the data region exactly (no gap, no overlap, nothing after).
 
+import StrictJSON
+
 struct SafeTensorsHeader {
     struct Entry: Equatable {
         let info: TensorInfo
@@ -34,7 +36,7 @@ struct SafeTensorsHeader {
         }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(headerBytes)
+            json = try JSONValue.parse(headerBytes, options: JSONParseOptions(duplicateKeys: .reject))
         } catch {
             if let (name, depth) = error.duplicateKey, depth == 0 {
                 throw WeightError.duplicateTensor(name: name, file: path)
@@ -56,7 +58,12 @@ struct SafeTensorsHeader {
             if name == "__metadata__" {
                 metadata = try parseMetadata(value, path: path)
             } else {
-                entries[name] = try parseEntry(name: name, value, path: path)
+                // The parser rejects byte-identical names; this catches canonically equivalent ones
+                // ("é" and "e\u{301}"), which are distinct JSON keys but the same `String` key here.
+                let entry = try parseEntry(name: name, value, path: path)
+                guard entries.updateValue(entry, forKey: name) == nil else {
+                    throw WeightError.duplicateTensor(name: name, file: path)
+                }
             }
         }
         return (entries, metadata)
@@ -71,7 +78,9 @@ struct SafeTensorsHeader {
             guard case .string(let text) = item else {
                 throw WeightError.malformedHeader(file: path, reason: "__metadata__ value '\(key)' is not a string")
             }
-            metadata[key] = text
+            guard metadata.updateValue(text, forKey: key) == nil else {
+                throw WeightError.malformedHeader(file: path, reason: "__metadata__ key '\(key)' appears twice")
+            }
         }
         return metadata
     }

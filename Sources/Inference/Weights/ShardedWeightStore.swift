@@ -4,6 +4,7 @@
 // by a format-specific opener; shard names must be plain file names inside the index's directory.
 
 import Foundation
+import StrictJSON
 
 final class ShardedWeightStore: WeightStore {
     /// Index files are small (a few hundred KB for the largest public models); this bounds a hostile one.
@@ -50,7 +51,7 @@ final class ShardedWeightStore: WeightStore {
         }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(file.bytes)
+            json = try JSONValue.parse(file.bytes, options: JSONParseOptions(duplicateKeys: .reject))
         } catch {
             throw WeightError.malformedIndex(file: indexPath, reason: error.description)
         }
@@ -62,7 +63,10 @@ final class ShardedWeightStore: WeightStore {
             guard case .string(let shard) = value else {
                 throw WeightError.malformedIndex(file: indexPath, reason: "shard for '\(tensor)' is not a string")
             }
-            weightMap[tensor] = shard
+            // Canonically equivalent names pass the parser's exact-key check but collide here.
+            guard weightMap.updateValue(shard, forKey: tensor) == nil else {
+                throw WeightError.malformedIndex(file: indexPath, reason: "tensor '\(tensor)' is listed twice")
+            }
         }
         return weightMap
     }

@@ -1,90 +1,93 @@
-// A strict, bounded JSON parser for checkpoint headers and shard indexes. Foundation's decoders
-// silently keep one of two duplicate keys and turn `1e3` into an integer; a header that names a tensor
-// twice must be an error, and offsets must be written as integers, so we parse ourselves.
-// Pure: bytes in, value or `JSONError` out. It knows nothing about safetensors.
+// A strict, bounded JSON parser (RFC 8259: no trailing commas, comments, leading zeros, NaN or
+// single quotes; strings must be valid UTF-8 with paired surrogates). Pure: bytes and options in,
+// `JSONValue` or `JSONError` out. It does no I/O and knows no file format.
 
-/// A parsed JSON value. Objects keep their members in file order; keys are unique (checked on parse).
-indirect enum JSONValue {
-    case object([(key: String, value: JSONValue)])
-    case array([JSONValue])
-    case string(String)
-    /// A number written without fraction or exponent that fits in `Int`.
-    case integer(Int)
-    /// Any other number.
-    case number(Double)
-    case bool(Bool)
-    case null
-
-    /// The member named `key` of an object, else nil.
-    subscript(key: String) -> JSONValue? {
-        guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+/// How a parse treats repeated keys and how much input it accepts.
+package struct JSONParseOptions: Sendable {
+    package enum DuplicateKeys: Sendable {
+        /// Keep every member; lookups by key answer the last one, as most JSON parsers do.
+        case lastWins
+        /// Throw a `JSONError` whose `duplicateKey` names the key and the depth of its object.
+        /// Keys are duplicates only when their Unicode scalars are identical.
+        case reject
     }
 
-    /// A short name of the value's kind for error messages.
-    var kind: String {
-        switch self {
-        case .object: "an object"
-        case .array: "an array"
-        case .string: "a string"
-        case .integer, .number: "a number"
-        case .bool: "a boolean"
-        case .null: "null"
-        }
+    package var duplicateKeys: DuplicateKeys
+    /// A value inside this many containers (or more) is an error: with 2, `[[]]` parses, `[[1]]` does not.
+    package var maxDepth: Int
+    /// Longer inputs are rejected before parsing.
+    package var maxBytes: Int
+
+    package init(duplicateKeys: DuplicateKeys, maxDepth: Int = 64, maxBytes: Int = 100_000_000) {
+        self.duplicateKeys = duplicateKeys
+        self.maxDepth = maxDepth
+        self.maxBytes = maxBytes
     }
 }
 
-struct JSONError: Error {
-    let offset: Int
-    let message: String
+package struct JSONError: Error, CustomStringConvertible {
+    /// Where the problem was found, in bytes from the start of the input.
+    package let offset: Int
+    package let message: String
     /// Set when the error is a key repeated within one object; `depth` 0 is the outermost object.
-    var duplicateKey: (key: String, depth: Int)? = nil
+    package var duplicateKey: (key: String, depth: Int)? = nil
 
-    var description: String { "\(message) at byte \(offset)" }
+    package var description: String { "\(message) at byte \(offset)" }
 }
 
-struct JSONParser {
-    /// Nesting limit; headers and indexes nest three levels deep.
-    static let maxDepth = 64
-
-    private let bytes: UnsafeRawBufferPointer
-    private var position = 0
-
-    private init(bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
-    }
-
+extension JSONValue {
     /// Parses exactly one JSON value surrounded by optional whitespace.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    package static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONParseOptions) throws(JSONError)
+        -> JSONValue
+    {
+        guard bytes.count <= options.maxBytes else {
+            throw JSONError(offset: options.maxBytes, message: "input longer than \(options.maxBytes) bytes")
+        }
+        var parser = JSONParser(bytes: bytes, options: options)
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.position == bytes.count else { throw parser.error("unexpected data after the JSON value") }
         return value
     }
 
-    static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], options: JSONParseOptions) throws(JSONError) -> JSONValue {
         // `withUnsafeBytes` has an untyped-throws signature, so carry the result out explicitly.
         let result: Result<JSONValue, JSONError> = bytes.withUnsafeBytes { buffer in
-            do throws(JSONError) { return .success(try parse(buffer)) } catch { return .failure(error) }
+            do throws(JSONError) {
+                return .success(try parse(buffer, options: options))
+            } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
+}
 
-    private func error(_ message: String) -> JSONError {
+/// Recursive descent over the bytes; `depth` counts enclosing containers.
+private struct JSONParser {
+    let bytes: UnsafeRawBufferPointer
+    let options: JSONParseOptions
+    var position = 0
+
+    init(bytes: UnsafeRawBufferPointer, options: JSONParseOptions) {
+        self.bytes = bytes
+        self.options = options
+    }
+
+    func error(_ message: String) -> JSONError {
         JSONError(offset: position, message: message)
     }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
             position += 1
         }
     }
 
-    private mutating func value(depth: Int) throws(JSONError) -> JSONValue {
-        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+    mutating func value(depth: Int) throws(JSONError) -> JSONValue {
+        guard depth < options.maxDepth else { throw error("nesting deeper than \(options.maxDepth)") }
         skipWhitespace()
         guard let byte = current else { throw error("unexpected end of input") }
         switch byte {
@@ -126,14 +129,14 @@ struct JSONParser {
     private mutating func object(depth: Int) throws(JSONError) -> JSONValue {
         position += 1
         var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         if consume(UInt8(ascii: "}")) { return .object(members) }
         repeat {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = position
             let key = try string()
-            guard seen.insert(key).inserted else {
+            if options.duplicateKeys == .reject, !seen.insert(Array(key.utf8)).inserted {
                 throw JSONError(offset: keyOffset, message: "duplicate key \"\(key)\"", duplicateKey: (key, depth))
             }
             try expect(UInt8(ascii: ":"), "':'")
