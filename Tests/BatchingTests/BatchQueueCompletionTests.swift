@@ -1,0 +1,47 @@
+// Routing outputs back through the queue state machine: order within a request, completion only
+// when the last output lands, and engine failures confined to the batch's requests.
+import Testing
+
+@testable import Batching
+
+@Suite struct BatchQueueCompletionTests {
+    @Test func aRequestCompletesWithOutputsInItemOrderOnlyWhenAllItemsAreDone() {
+        var queue = makeQueue(maxBatchItems: 4)
+        let first = queue.admit(tags(1, count: 3), tokenCounts: [1, 1, 1], deadline: never, now: at(0)).id!
+        let second = queue.admit(tags(2, count: 3), tokenCounts: [1, 1, 1], deadline: never, now: at(0)).id!
+        let batchA = queue.nextBatch(now: at(0)).batch!
+        let batchB = queue.nextBatch(now: at(0)).batch!
+        // The later batch finishes first: request 2 still misses item 0, so nothing completes.
+        #expect(queue.complete(batchB.id, outputs: batchB.items.map(\.output)).isEmpty)
+        let completed = queue.complete(batchA.id, outputs: batchA.items.map(\.output))
+        #expect(completed.map(\.id) == [first, second])
+        #expect(completed[0].outputs == tags(1, count: 3).map(\.output))
+        #expect(completed[1].outputs == tags(2, count: 3).map(\.output))
+        #expect(queue.isIdle)
+    }
+
+    @Test func anEngineFailureFailsOnlyTheRequestsInThatBatch() {
+        var queue = makeQueue(maxBatchItems: 3)
+        let a = queue.admit(tags(1, count: 2), tokenCounts: [1, 1], deadline: never, now: at(0)).id!
+        let b = queue.admit(tags(2, count: 1), tokenCounts: [1], deadline: never, now: at(0)).id!
+        let c = queue.admit(tags(3, count: 1), tokenCounts: [1], deadline: never, now: at(0)).id!
+        let failing = queue.nextBatch(now: at(0)).batch!
+        let healthy = queue.nextBatch(now: at(0)).batch!
+        #expect(queue.fail(failing.id) == [a, b])
+        #expect(queue.complete(healthy.id, outputs: ["c"]).map(\.id) == [c])
+        #expect(queue.isIdle)
+    }
+
+    @Test func aFailedRequestAlsoLosesItsQueuedItems() {
+        var queue = makeQueue(maxBatchItems: 2)
+        let a = queue.admit(tags(1, count: 3), tokenCounts: [1, 1, 1], deadline: never, now: at(0)).id!
+        let b = queue.admit(tags(2, count: 1), tokenCounts: [1], deadline: never, now: at(0)).id!
+        let failing = queue.nextBatch(now: at(0)).batch!
+        #expect(queue.fail(failing.id) == [a])
+        #expect(queue.stats.queuedItems == 1)
+        let next = queue.nextBatch(now: at(0)).batch!
+        #expect(next.items == tags(2, count: 1))
+        #expect(queue.complete(next.id, outputs: ["b"]).map(\.id) == [b])
+        #expect(queue.nextDeadline == nil)
+    }
+}
