@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +33,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
-        .target(name: "HTTPServer", dependencies: ["CSocket"]),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CSocket", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "RewardService", dependencies: ["Tokenizer", "Inference", "HTTPServer"]),
         .executableTarget(
             name: "RewardServer",
