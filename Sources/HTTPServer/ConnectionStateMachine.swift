@@ -49,13 +49,16 @@ struct ConnectionStateMachine {
     private var readPhase: HTTPParser.Phase = .idle
     private var readPhaseSince: Instant
     private var idleSince: Instant?
+    /// When the connection opened, until its first byte arrives: a silent connection gets the
+    /// header timeout, not the (longer) keep-alive idle timeout.
+    private var silentSince: Instant?
 
     init(limits: HTTPLimits, timeouts: HTTPTimeouts, maxPipelined: Int, now: Instant) {
         self.parser = HTTPParser(limits: limits)
         self.timeouts = timeouts
         self.maxPipelined = max(1, maxPipelined)
         self.readPhaseSince = now
-        self.idleSince = now
+        self.silentSince = now
     }
 
     /// Whether the event loop should read from the socket now.
@@ -63,6 +66,7 @@ struct ConnectionStateMachine {
 
     mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [ConnectionAction] {
         guard !isClosing, !stopParsing else { return [] }
+        silentSince = nil
         parser.feed(bytes)
         return advance(now: now)
     }
@@ -113,6 +117,10 @@ struct ConnectionStateMachine {
             return [.close]
         }
         if let idleSince, now >= idleSince.advanced(by: timeouts.idle) {
+            isClosing = true
+            return [.close]
+        }
+        if let silentSince, now >= silentSince.advanced(by: timeouts.header) {
             isClosing = true
             return [.close]
         }
@@ -204,7 +212,7 @@ extension ConnectionStateMachine {
             readPhase = phase
             readPhaseSince = now
         }
-        let quiescent = slots.isEmpty && !outputPending && phase == .idle
+        let quiescent = slots.isEmpty && !outputPending && phase == .idle && silentSince == nil
         if !quiescent {
             idleSince = nil
         } else if idleSince == nil {

@@ -21,6 +21,8 @@ final class EventLoop: @unchecked Sendable {
     private struct Inbox {
         var messages: [Message] = []
         var wakePending = false
+        /// Set when the loop has exited; late messages (a handler finishing after shutdown) are dropped.
+        var closed = false
     }
 
     let index: Int
@@ -70,15 +72,16 @@ final class EventLoop: @unchecked Sendable {
         queue.async { self.run() }
     }
 
-    /// Posts a message from any thread.
+    /// Posts a message from any thread. The eventfd is signalled under the lock so it can never
+    /// be written after the loop closed it.
     func deliver(_ message: Message) {
-        let wake = inbox.withLock { inbox -> Bool in
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
             inbox.messages.append(message)
-            if inbox.wakePending { return false }
+            if inbox.wakePending { return }
             inbox.wakePending = true
-            return true
+            _ = csocket_eventfd_signal(wakeFD)
         }
-        if wake { _ = csocket_eventfd_signal(wakeFD) }
     }
 
     static func now() -> Instant { Instant(nanoseconds: csocket_monotonic_nanos()) }
@@ -149,6 +152,10 @@ final class EventLoop: @unchecked Sendable {
     private func shutDownLoop() {
         for connection in Array(connections.values) { connection.destroy() }
         stopAccepting()
+        inbox.withLock { inbox in
+            inbox.closed = true
+            inbox.messages = []
+        }
         close(wakeFD)
         close(epollFD)
         finished.leave()

@@ -53,11 +53,10 @@ struct ResponseEncoder {
         out.append(contentsOf: value)
     }
 
+    private static let serverOwned = ["date", "server", "content-length", "connection", "transfer-encoding"]
+
     private func isSendable(_ field: HTTPField) -> Bool {
-        for reserved in ["date", "server", "content-length", "connection", "transfer-encoding"]
-        where asciiCaseInsensitiveEquals(field.name, reserved) {
-            return false
-        }
+        if ResponseEncoder.serverOwned.contains(where: { asciiCaseInsensitiveEquals(field.name, $0) }) { return false }
         return !field.name.isEmpty && field.name.utf8.allSatisfy(isTokenByte)
             && field.value.utf8.allSatisfy { isFieldValueByte($0) }
     }
