@@ -168,7 +168,8 @@ extension ConnectionStateMachine {
                 continuePending = false
                 readPhase = .idle  // the next request's header timer starts when it does
                 let keepAlive = request.wantsKeepAlive && !isDraining
-                let framing = ResponseFraming(version: request.version, keepAlive: keepAlive, isHead: request.method == "HEAD")
+                let framing = ResponseFraming(
+                    version: request.version, keepAlive: keepAlive, isHead: request.method == "HEAD")
                 slots.append(Slot(id: nextID, framing: framing, response: nil))
                 actions.append(.dispatch(request, id: nextID))
                 nextID += 1

@@ -45,7 +45,8 @@ extension HTTPParser {
         let bytes = buffer[range]
         let prefix: [UInt8] = Array("HTTP/".utf8)
         guard bytes.count == 8, bytes.prefix(5).elementsEqual(prefix) else { return .failure(.invalidVersion) }
-        let major = bytes[range.lowerBound + 5], dot = bytes[range.lowerBound + 6]
+        let major = bytes[range.lowerBound + 5]
+        let dot = bytes[range.lowerBound + 6]
         let minor = bytes[range.lowerBound + 7]
         guard isDigit(major), dot == UInt8(ascii: "."), isDigit(minor) else { return .failure(.invalidVersion) }
         let version = HTTPVersion(major: Int(major - 48), minor: Int(minor - 48))
@@ -91,7 +92,8 @@ extension HTTPParser {
         let last = buffer[colon - 1]
         if last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { return .failure(.whitespaceBeforeColon) }
         guard buffer[name].allSatisfy(isTokenByte) else { return .failure(.invalidFieldName) }
-        var start = colon + 1, end = range.upperBound
+        var start = colon + 1
+        var end = range.upperBound
         while start < end, isOWS(buffer[start]) { start += 1 }
         while end > start, isOWS(buffer[end - 1]) { end -= 1 }
         guard buffer[start..<end].allSatisfy(isFieldValueByte) else { return .failure(.invalidFieldValue) }

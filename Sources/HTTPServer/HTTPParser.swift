@@ -136,8 +136,10 @@ struct HTTPParser: Sendable {
     }
 
     private mutating func finishRequest() -> HTTPRequest {
-        let done = head ?? HTTPRequestHead(
-            method: "", target: "", version: .http1_1, headers: [:], expectsContinue: false, framing: .none)
+        let done =
+            head
+            ?? HTTPRequestHead(
+                method: "", target: "", version: .http1_1, headers: [:], expectsContinue: false, framing: .none)
         let request = HTTPRequest(
             method: done.method, target: done.target, version: done.version, headers: done.headers, body: body)
         head = nil

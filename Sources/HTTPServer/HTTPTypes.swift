@@ -172,7 +172,8 @@ public struct HTTPResponse: Hashable, Sendable {
 }
 
 func asciiCaseInsensitiveEquals<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
-    let x = a.utf8, y = b.utf8
+    let x = a.utf8
+    let y = b.utf8
     guard x.count == y.count else { return false }
     return zip(x, y).allSatisfy { lowercasedASCII($0) == lowercasedASCII($1) }
 }
@@ -184,7 +185,8 @@ func lowercasedASCII(_ byte: UInt8) -> UInt8 {
 
 /// Drops leading and trailing spaces and tabs (RFC 9110 §5.6.3 OWS).
 func trimmedOWS(_ text: Substring) -> Substring {
-    var start = text.startIndex, end = text.endIndex
+    var start = text.startIndex
+    var end = text.endIndex
     while start < end, text[start] == " " || text[start] == "\t" { start = text.index(after: start) }
     while end > start, text[text.index(before: end)] == " " || text[text.index(before: end)] == "\t" {
         end = text.index(before: end)

@@ -94,7 +94,9 @@ final class ServerConnection {
         inFlight[requestID] = cancellation
         let context = RequestContext(cancellation: cancellation, logger: loop.core.logger)
         let handler = loop.core.handler
-        let loop = self.loop, fd = self.fd, connectionID = self.id
+        let loop = self.loop
+        let fd = self.fd
+        let connectionID = self.id
         Task {
             let response = await handler.handle(request, context: context)
             guard !context.isCancelled else { return }

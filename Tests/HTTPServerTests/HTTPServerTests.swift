@@ -165,7 +165,8 @@ import Testing
 
     @Test func connectionCapAnswers503AndCloses() async throws {
         try await withServer(testConfiguration { $0.maxConnections = 2 }) { _, port in
-            let first = try TestClient(port: port), second = try TestClient(port: port)
+            let first = try TestClient(port: port)
+            let second = try TestClient(port: port)
             try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             try second.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try first.readResponse()

@@ -34,11 +34,15 @@ private let chunked = post + "Transfer-Encoding: chunked\r\n\r\n"
 
 let hostileCatalogue: [HostileCase] = [
     // Request smuggling: framing disagreements (RFC 9112 §6.1, §6.3).
-    hostile("CL then TE", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    hostile(
+        "CL then TE", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         .contentLengthWithTransferEncoding),
-    hostile("TE then CL", post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+    hostile(
+        "TE then CL", post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
         .contentLengthWithTransferEncoding),
-    hostile("differing CL headers", post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", .conflictingContentLength),
+    hostile(
+        "differing CL headers", post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", .conflictingContentLength
+    ),
     hostile("differing CL list", post + "Content-Length: 5, 6\r\n\r\nhello!", .conflictingContentLength),
     hostile("CL with plus sign", post + "Content-Length: +5\r\n\r\nhello", .invalidContentLength),
     hostile("negative CL", post + "Content-Length: -1\r\n\r\n", .invalidContentLength),
@@ -48,13 +52,17 @@ let hostileCatalogue: [HostileCase] = [
     hostile("overflowing CL", post + "Content-Length: 99999999999999999999999\r\n\r\n", .invalidContentLength),
     hostile("empty element in CL list", post + "Content-Length: 5,\r\n\r\nhello", .invalidContentLength),
     hostile("TE gzip", post + "Transfer-Encoding: gzip\r\n\r\n", .unsupportedTransferEncoding),
-    hostile("TE gzip, chunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", .unsupportedTransferEncoding),
-    hostile("TE chunked twice", post + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", .unsupportedTransferEncoding),
-    hostile("TE split across headers", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
+    hostile(
+        "TE gzip, chunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", .unsupportedTransferEncoding),
+    hostile(
+        "TE chunked twice", post + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", .unsupportedTransferEncoding),
+    hostile(
+        "TE split across headers", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
         .unsupportedTransferEncoding),
     hostile("TE with junk suffix", post + "Transfer-Encoding: chunkedx\r\n\r\n", .unsupportedTransferEncoding),
     hostile("TE empty", post + "Transfer-Encoding: \r\n\r\n", .unsupportedTransferEncoding),
-    hostile("TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .transferEncodingInHTTP10),
+    hostile(
+        "TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .transferEncodingInHTTP10),
     // Line structure (RFC 9112 §2.2, §5.2).
     hostile("obs-fold with space", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n  continued\r\n\r\n", .obsoleteLineFolding),
     hostile("obs-fold with tab", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\tcontinued\r\n\r\n", .obsoleteLineFolding),
@@ -65,19 +73,27 @@ let hostileCatalogue: [HostileCase] = [
     hostile("bare CR in request-line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", .bareCarriageReturn),
     hostile("space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", .whitespaceBeforeColon),
     hostile("tab before colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", .whitespaceBeforeColon),
-    hostile("non-ASCII field name", [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX-".utf8) + [0xC3, 0xA9]
-        + [UInt8](": 1\r\n\r\n".utf8), .invalidFieldName),
+    hostile(
+        "non-ASCII field name",
+        [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX-".utf8) + [0xC3, 0xA9]
+            + [UInt8](": 1\r\n\r\n".utf8), .invalidFieldName),
     hostile("delimiter in field name", "GET / HTTP/1.1\r\nHost: a\r\nX(y): 1\r\n\r\n", .invalidFieldName),
     hostile("at sign in field name", "GET / HTTP/1.1\r\nHost: a\r\nX@y: 1\r\n\r\n", .invalidFieldName),
     hostile("empty field name", "GET / HTTP/1.1\r\nHost: a\r\n: 1\r\n\r\n", .invalidFieldName),
     hostile("field line without colon", "GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", .invalidFieldName),
-    hostile("NUL in field value", [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0]
-        + [UInt8]("b\r\n\r\n".utf8), .nulByte),
+    hostile(
+        "NUL in field value",
+        [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0]
+            + [UInt8]("b\r\n\r\n".utf8), .nulByte),
     hostile("NUL in target", [UInt8]("GET /a".utf8) + [0] + [UInt8](" HTTP/1.1\r\nHost: a\r\n\r\n".utf8), .nulByte),
-    hostile("control byte in value", [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x01]
-        + [UInt8]("\r\n\r\n".utf8), .invalidFieldValue),
-    hostile("DEL in value", [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x7F]
-        + [UInt8]("\r\n\r\n".utf8), .invalidFieldValue),
+    hostile(
+        "control byte in value",
+        [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x01]
+            + [UInt8]("\r\n\r\n".utf8), .invalidFieldValue),
+    hostile(
+        "DEL in value",
+        [UInt8]("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x7F]
+            + [UInt8]("\r\n\r\n".utf8), .invalidFieldValue),
     // Chunked framing (RFC 9112 §7.1).
     hostile("non-hex chunk size", chunked + "zz\r\n", .invalidChunkSize),
     hostile("overflowing chunk size", chunked + "fffffffffffffffffff\r\n", .invalidChunkSize),
@@ -89,8 +105,10 @@ let hostileCatalogue: [HostileCase] = [
     hostile("chunk data ends with bare LF", chunked + "3\r\nabc\n0\r\n\r\n", .invalidChunkTerminator),
     hostile("chunk size line bare LF", chunked + "3\nabc\r\n0\r\n\r\n", .bareLineFeed),
     hostile("NUL in chunk extension", [UInt8]((chunked + "3;a=").utf8) + [0] + [UInt8]("\r\nabc\r\n".utf8), .nulByte),
-    hostile("control byte in chunk extension", [UInt8]((chunked + "3;a=").utf8) + [0x01]
-        + [UInt8]("\r\nabc\r\n".utf8), .invalidChunkSize),
+    hostile(
+        "control byte in chunk extension",
+        [UInt8]((chunked + "3;a=").utf8) + [0x01]
+            + [UInt8]("\r\nabc\r\n".utf8), .invalidChunkSize),
     hostile("obs-fold in trailer", chunked + "0\r\nX: 1\r\n folded\r\n\r\n", .obsoleteLineFolding),
     hostile("bad trailer name", chunked + "0\r\nX y: 1\r\n\r\n", .invalidFieldName),
     // Request-line and target (RFC 9112 §3).
@@ -98,7 +116,8 @@ let hostileCatalogue: [HostileCase] = [
     hostile("authority-form target", "CONNECT evil.example:443 HTTP/1.1\r\nHost: a\r\n\r\n", .absoluteFormTarget),
     hostile("asterisk with GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", .invalidTarget),
     hostile("relative target", "GET index.html HTTP/1.1\r\nHost: a\r\n\r\n", .invalidTarget),
-    hostile("non-ASCII target", [UInt8]("GET /caf".utf8) + [0xC3, 0xA9] + [UInt8](" HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
+    hostile(
+        "non-ASCII target", [UInt8]("GET /caf".utf8) + [0xC3, 0xA9] + [UInt8](" HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
         .invalidTarget),
     hostile("space inside target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestLine),
     hostile("double space", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestLine),
@@ -118,22 +137,30 @@ let hostileCatalogue: [HostileCase] = [
     // Expect (RFC 9110 §10.1.1).
     hostile("unknown expectation", post + "Expect: 200-ok\r\nContent-Length: 1\r\n\r\na", .unsupportedExpectation),
     // Limits.
-    hostile("request-line too long", "GET /" + String(repeating: "a", count: 80) + " HTTP/1.1\r\nHost: a\r\n\r\n",
+    hostile(
+        "request-line too long", "GET /" + String(repeating: "a", count: 80) + " HTTP/1.1\r\nHost: a\r\n\r\n",
         .requestLineTooLong, limits: small),
-    hostile("request-line with no end", "GET /" + String(repeating: "a", count: 200), .requestLineTooLong, limits: small),
-    hostile("header section too large", "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 200)
-        + "\r\n\r\n", .headersTooLarge, limits: small),
-    hostile("endless header line", "GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 300), .headersTooLarge,
+    hostile(
+        "request-line with no end", "GET /" + String(repeating: "a", count: 200), .requestLineTooLong, limits: small),
+    hostile(
+        "header section too large",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 200)
+            + "\r\n\r\n", .headersTooLarge, limits: small),
+    hostile(
+        "endless header line", "GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 300), .headersTooLarge,
         limits: small),
-    hostile("too many fields", "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n", .tooManyHeaders,
+    hostile(
+        "too many fields", "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n", .tooManyHeaders,
         limits: small),
     hostile("endless empty lines", String(repeating: "\r\n", count: 100), .headersTooLarge, limits: small),
     hostile("CL over body limit", post + "Content-Length: 17\r\n\r\n", .bodyTooLarge, limits: small),
     hostile("chunk over body limit", chunked + "11\r\n", .bodyTooLarge, limits: small),
     hostile("chunks summing over body limit", chunked + "8\r\n12345678\r\n9\r\n", .bodyTooLarge, limits: small),
-    hostile("chunk line too long", chunked + "5;" + String(repeating: "e", count: 40) + "\r\n", .chunkLineTooLong,
+    hostile(
+        "chunk line too long", chunked + "5;" + String(repeating: "e", count: 40) + "\r\n", .chunkLineTooLong,
         limits: small),
-    hostile("trailers too large", chunked + "0\r\nX: " + String(repeating: "t", count: 60) + "\r\n\r\n",
+    hostile(
+        "trailers too large", chunked + "0\r\nX: " + String(repeating: "t", count: 60) + "\r\n\r\n",
         .headersTooLarge, limits: small),
 ]
 

@@ -108,14 +108,17 @@ final class TestClient: @unchecked Sendable {
     init(port: Int, timeout: Duration = .seconds(5)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError(description: "socket: \(errno)") }
-        var time = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        var time = timeval(
+            tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else {
             close(fd)
@@ -130,7 +133,9 @@ final class TestClient: @unchecked Sendable {
     func send(_ data: [UInt8]) throws {
         var offset = 0
         while offset < data.count {
-            let sent = data.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = data.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw TestClientError(description: "send: \(errno)") }
             offset += sent
         }
@@ -205,13 +210,16 @@ func findExecutable(_ name: String) -> String? {
 /// Runs `name` with `arguments`; records a clear issue and returns nil when it is missing.
 func runExternal(_ name: String, _ arguments: [String], stdin: Data? = nil) throws -> ExternalRun? {
     guard let executable = findExecutable(name) else {
-        Issue.record("\(name) is not installed; this test needs it (apt-get install \(name == "python3" ? "python3" : name))")
+        Issue.record(
+            "\(name) is not installed; this test needs it (apt-get install \(name == "python3" ? "python3" : name))")
         return nil
     }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let out = Pipe(), err = Pipe(), input = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = input

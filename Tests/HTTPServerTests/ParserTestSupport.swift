@@ -50,7 +50,9 @@ func parseEvents(_ pieces: [ArraySlice<UInt8>], limits: HTTPLimits = HTTPLimits(
 
 /// Parses `input` every way it can be split; returns the events of the whole-input run and
 /// whether every other split produced exactly the same events.
-func parseEverySplit(_ input: [UInt8], limits: HTTPLimits = HTTPLimits()) -> (events: [HTTPParser.Event], consistent: Bool) {
+func parseEverySplit(_ input: [UInt8], limits: HTTPLimits = HTTPLimits()) -> (
+    events: [HTTPParser.Event], consistent: Bool
+) {
     let runs = splittings(of: input).map { parseEvents($0, limits: limits) }
     return (runs[0], runs.allSatisfy { $0 == runs[0] })
 }

@@ -61,10 +61,15 @@ import Testing
             // Two URLs in one curl run reuse the connection only if the server keeps it alive.
             guard
                 let kept = try runExternal(
-                    "curl", ["-sS", "-v", "-o", "/dev/null", "-o", "/dev/null", "--http1.0", "-H", "Connection: keep-alive", url, url])
+                    "curl",
+                    [
+                        "-sS", "-v", "-o", "/dev/null", "-o", "/dev/null", "--http1.0", "-H", "Connection: keep-alive",
+                        url, url,
+                    ])
             else { return }
             #expect(kept.stderr.contains("Connection: keep-alive"))
-            #expect(kept.stderr.contains("Re-using existing") || kept.stderr.contains("Reusing existing"), "\(kept.stderr)")
+            #expect(
+                kept.stderr.contains("Re-using existing") || kept.stderr.contains("Reusing existing"), "\(kept.stderr)")
         }
     }
 
@@ -109,7 +114,9 @@ import Testing
             """
         try await withServer { server, port in
             guard let run = try runExternal("python3", ["-c", script, "\(port)"]) else { return }
-            #expect(run.status == 0, "python3 requests failed (apt-get install python3-requests): \(run.stdout) \(run.stderr)")
+            #expect(
+                run.status == 0,
+                "python3 requests failed (apt-get install python3-requests): \(run.stdout) \(run.stderr)")
             #expect(server.openConnections <= 1)
         }
     }

@@ -19,27 +19,31 @@ import Testing
         let text = encode(
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: bytes("hi")),
             ResponseFraming(version: .http1_1, keepAlive: true, isHead: false))
-        #expect(text == "HTTP/1.1 200 OK\r\nServer: test-server\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-            + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi")
+        #expect(
+            text == "HTTP/1.1 200 OK\r\nServer: test-server\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi")
     }
 
     @Test func http10KeepAliveAndClose() {
         let kept = encode(HTTPResponse(status: .ok), ResponseFraming(version: .http1_0, keepAlive: true, isHead: false))
         #expect(kept.hasPrefix("HTTP/1.0 200 OK\r\n"))
         #expect(kept.contains("\r\nConnection: keep-alive\r\n"))
-        let closed = encode(HTTPResponse(status: .ok), ResponseFraming(version: .http1_0, keepAlive: false, isHead: false))
+        let closed = encode(
+            HTTPResponse(status: .ok), ResponseFraming(version: .http1_0, keepAlive: false, isHead: false))
         #expect(closed.contains("\r\nConnection: close\r\n"))
     }
 
     @Test func headHasLengthButNoBody() {
         let text = encode(
-            HTTPResponse(status: .ok, body: bytes("12345")), ResponseFraming(version: .http1_1, keepAlive: true, isHead: true))
+            HTTPResponse(status: .ok, body: bytes("12345")),
+            ResponseFraming(version: .http1_1, keepAlive: true, isHead: true))
         #expect(text.hasSuffix("Content-Length: 5\r\n\r\n"))
     }
 
     @Test func noContentHasNoLengthOrBody() {
         let text = encode(
-            HTTPResponse(status: .noContent, body: bytes("x")), ResponseFraming(version: .http1_1, keepAlive: true, isHead: false))
+            HTTPResponse(status: .noContent, body: bytes("x")),
+            ResponseFraming(version: .http1_1, keepAlive: true, isHead: false))
         #expect(!text.contains("Content-Length"))
         #expect(text.hasSuffix("\r\n\r\n"))
     }
@@ -50,9 +54,11 @@ import Testing
             "Transfer-Encoding": "chunked", "X-Injected": "a\r\nSet-Cookie: evil", "Bad Name": "x", "X-Fine": "ok",
         ]
         let text = encode(
-            HTTPResponse(status: .ok, headers: headers), ResponseFraming(version: .http1_1, keepAlive: false, isHead: false))
-        #expect(text == "HTTP/1.1 200 OK\r\nServer: test-server\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-            + "X-Fine: ok\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            HTTPResponse(status: .ok, headers: headers),
+            ResponseFraming(version: .http1_1, keepAlive: false, isHead: false))
+        #expect(
+            text == "HTTP/1.1 200 OK\r\nServer: test-server\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                + "X-Fine: ok\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     }
 
     @Test func continueInterim() {
