@@ -163,6 +163,22 @@ import Testing
         }
     }
 
+    @Test func clientThatNeverReadsIsDroppedAtWriteTimeout() async throws {
+        let configuration = testConfiguration { $0.timeouts.write = .milliseconds(300) }
+        try await withServer(configuration) { server, port in
+            let client = try TestClient(port: port)
+            // Far more than loopback socket buffers hold, so the server's writes stall.
+            try client.send("GET /big?bytes=64000000 HTTP/1.1\r\nHost: t\r\n\r\n")
+            let start = ContinuousClock.now
+            while server.openConnections > 0 && ContinuousClock.now - start < .seconds(3) {
+                pause(.milliseconds(20))
+            }
+            #expect(server.openConnections == 0)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            _ = client
+        }
+    }
+
     @Test func connectionCapAnswers503AndCloses() async throws {
         try await withServer(testConfiguration { $0.maxConnections = 2 }) { _, port in
             let first = try TestClient(port: port)

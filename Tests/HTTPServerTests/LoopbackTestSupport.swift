@@ -33,6 +33,9 @@ struct TestHandler: HTTPHandler {
             let milliseconds = Int(request.query?.split(separator: "=").last ?? "") ?? 100
             try? await Task.sleep(for: .milliseconds(milliseconds))  // cancellation only shortens the test
             return HTTPResponse(status: .ok, body: Array("slow".utf8))
+        case "/big":
+            let count = Int(request.query?.split(separator: "=").last ?? "") ?? 0
+            return HTTPResponse(status: .ok, body: [UInt8](repeating: UInt8(ascii: "b"), count: count))
         case "/wait-for-cancel":
             await withCheckedContinuation { continuation in context.onCancel { continuation.resume() } }
             cancellations.record(request.target)
