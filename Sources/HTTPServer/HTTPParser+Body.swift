@@ -35,7 +35,7 @@ extension HTTPParser {
     }
 
     private func checkHost(_ headers: HTTPHeaders, version: HTTPVersion) -> HTTPParseError? {
-        let count = headers.values(for: "host").count
+        let count = headers.fields.lazy.filter { asciiCaseInsensitiveEquals($0.name, "host") }.count
         if count > 1 { return .multipleHost }
         if count == 0 && version == .http1_1 { return .missingHost }
         return nil

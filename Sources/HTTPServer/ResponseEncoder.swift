@@ -24,7 +24,7 @@ struct ResponseEncoder {
         out.append(contentsOf: framing.version == .http1_0 ? "HTTP/1.0 ".utf8 : "HTTP/1.1 ".utf8)
         appendDecimal(code, to: &out)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: response.status.reason.utf8.filter { isFieldValueByte($0) })
+        appendFiltered(response.status.reason, to: &out)
         appendField("Server: ", serverName, to: &out)
         appendField("Date: ", date, to: &out)
         for field in response.headers where isSendable(field) {
@@ -62,16 +62,19 @@ struct ResponseEncoder {
     }
 }
 
+/// Appends `text`, leaving out bytes not allowed in a field value or reason phrase (CR, LF, …).
+private func appendFiltered(_ text: String, to out: inout [UInt8]) {
+    for byte in text.utf8 where isFieldValueByte(byte) { out.append(byte) }
+}
+
+/// Appends a non-negative integer in decimal without allocating.
 func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-    if value < 10 {
-        out.append(UInt8(48 + value))
-        return
+    var divisor = 1
+    while divisor <= value / 10 { divisor *= 10 }
+    var rest = max(0, value)
+    while divisor > 0 {
+        out.append(UInt8(48 + rest / divisor))
+        rest %= divisor
+        divisor /= 10
     }
-    var digits: [UInt8] = []
-    var rest = value
-    while rest > 0 {
-        digits.append(UInt8(48 + rest % 10))
-        rest /= 10
-    }
-    out.append(contentsOf: digits.reversed())
 }
