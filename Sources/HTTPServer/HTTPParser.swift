@@ -127,7 +127,8 @@ struct HTTPParser: Sendable {
 
     private mutating func compact() {
         if index == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // Keep a small buffer for the next request; give back what a large body grew.
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
             index = 0
         } else if index > 4096 && index * 2 > buffer.count {
             buffer.removeSubrange(0..<index)
@@ -145,6 +146,7 @@ struct HTTPParser: Sendable {
         head = nil
         body = []
         state = .requestLine
+        compact()
         return request
     }
 }

@@ -127,7 +127,7 @@ final class ServerConnection {
             return
         }
         outputOffset = 0
-        output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
+        output.removeAll(keepingCapacity: output.capacity <= 16 * 1024)
         if closeWhenFlushed { return beginLingeringClose(now: now) }
         if wrote { perform(machine.outputDrained(now: now), now: now) }
     }
