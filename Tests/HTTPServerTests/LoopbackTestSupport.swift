@@ -123,10 +123,8 @@ final class TestClient: @unchecked Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard result == 0 else {
-            close(fd)
-            throw TestClientError(description: "connect: \(errno)")
-        }
+        // No close here: a class whose init throws after storing every property still runs deinit.
+        guard result == 0 else { throw TestClientError(description: "connect: \(errno)") }
     }
 
     deinit { close(fd) }
