@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // A load-test server for the HTTPServer module, kept out of the product's build graph: it
-// depends on the root package by path. See README.md here for the wrk comparison.
+// depends on the root package by path. compare-with-hummingbird.sh runs the wrk comparison.
 import PackageDescription
 
 let package = Package(
