@@ -42,12 +42,14 @@ extension HTTPParser {
     }
 
     private func parseVersion(_ range: Range<Int>) -> Result<HTTPVersion, HTTPParseError> {
-        let bytes = buffer[range]
-        let prefix: [UInt8] = Array("HTTP/".utf8)
-        guard bytes.count == 8, bytes.prefix(5).elementsEqual(prefix) else { return .failure(.invalidVersion) }
-        let major = bytes[range.lowerBound + 5]
-        let dot = bytes[range.lowerBound + 6]
-        let minor = bytes[range.lowerBound + 7]
+        let start = range.lowerBound
+        guard range.count == 8, buffer[start] == UInt8(ascii: "H"), buffer[start + 1] == UInt8(ascii: "T"),
+            buffer[start + 2] == UInt8(ascii: "T"), buffer[start + 3] == UInt8(ascii: "P"),
+            buffer[start + 4] == UInt8(ascii: "/")
+        else { return .failure(.invalidVersion) }
+        let major = buffer[start + 5]
+        let dot = buffer[start + 6]
+        let minor = buffer[start + 7]
         guard isDigit(major), dot == UInt8(ascii: "."), isDigit(minor) else { return .failure(.invalidVersion) }
         let version = HTTPVersion(major: Int(major - 48), minor: Int(minor - 48))
         guard version == .http1_1 || version == .http1_0 else { return .failure(.unsupportedVersion) }
