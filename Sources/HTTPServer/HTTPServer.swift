@@ -1,5 +1,11 @@
 // The public server: binds the listening socket, starts the event loops, and runs the
 // graceful drain. Everything that happens per connection lives in EventLoop/ServerConnection.
+//
+// Use:
+//     let server = HTTPServer(configuration: config, handler: router, logger: logger)
+//     let port = try server.start()
+//     await server.runUntilShutdownSignal()   // SIGTERM/SIGINT → shutdown(); or call shutdown()
+// `isDraining` turns true when the drain starts (a readiness route should answer 503 then).
 
 import CSocket
 import Dispatch
