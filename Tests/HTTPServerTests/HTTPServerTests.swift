@@ -125,6 +125,20 @@ import Testing
         }
     }
 
+    @Test(arguments: [HTTPLimits(), hostileSmallLimits])
+    func hostileCatalogueOverRealSockets(limits: HTTPLimits) async throws {
+        try await withServer(testConfiguration { $0.limits = limits }) { _, port in
+            for entry in hostileCatalogue where entry.limits == limits {
+                let client = try TestClient(port: port)
+                try client.send(entry.input)
+                let response = try client.readResponse()
+                #expect(response.status == entry.error.status.code, "\(entry.name)")
+                #expect(response.headers["connection"] == "close", "\(entry.name)")
+                #expect(try client.readsEOF(), "\(entry.name)")
+            }
+        }
+    }
+
     @Test func slowHandlerDoesNotStallOtherConnections() async throws {
         try await withServer { _, port in
             let slow = try TestClient(port: port)

@@ -15,7 +15,7 @@ struct HostileCase: CustomStringConvertible, Sendable {
     var description: String { name }
 }
 
-private let small = HTTPLimits(
+let hostileSmallLimits = HTTPLimits(
     maxRequestLineLength: 64, maxHeaderBytes: 128, maxHeaderCount: 4, maxBodyBytes: 16, maxChunkLineLength: 16,
     maxTrailerBytes: 32)
 
@@ -139,29 +139,31 @@ let hostileCatalogue: [HostileCase] = [
     // Limits.
     hostile(
         "request-line too long", "GET /" + String(repeating: "a", count: 80) + " HTTP/1.1\r\nHost: a\r\n\r\n",
-        .requestLineTooLong, limits: small),
+        .requestLineTooLong, limits: hostileSmallLimits),
     hostile(
-        "request-line with no end", "GET /" + String(repeating: "a", count: 200), .requestLineTooLong, limits: small),
+        "request-line with no end", "GET /" + String(repeating: "a", count: 200), .requestLineTooLong,
+        limits: hostileSmallLimits),
     hostile(
         "header section too large",
         "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 200)
-            + "\r\n\r\n", .headersTooLarge, limits: small),
+            + "\r\n\r\n", .headersTooLarge, limits: hostileSmallLimits),
     hostile(
         "endless header line", "GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 300), .headersTooLarge,
-        limits: small),
+        limits: hostileSmallLimits),
     hostile(
         "too many fields", "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n", .tooManyHeaders,
-        limits: small),
-    hostile("endless empty lines", String(repeating: "\r\n", count: 100), .headersTooLarge, limits: small),
-    hostile("CL over body limit", post + "Content-Length: 17\r\n\r\n", .bodyTooLarge, limits: small),
-    hostile("chunk over body limit", chunked + "11\r\n", .bodyTooLarge, limits: small),
-    hostile("chunks summing over body limit", chunked + "8\r\n12345678\r\n9\r\n", .bodyTooLarge, limits: small),
+        limits: hostileSmallLimits),
+    hostile("endless empty lines", String(repeating: "\r\n", count: 100), .headersTooLarge, limits: hostileSmallLimits),
+    hostile("CL over body limit", post + "Content-Length: 17\r\n\r\n", .bodyTooLarge, limits: hostileSmallLimits),
+    hostile("chunk over body limit", chunked + "11\r\n", .bodyTooLarge, limits: hostileSmallLimits),
+    hostile(
+        "chunks summing over body limit", chunked + "8\r\n12345678\r\n9\r\n", .bodyTooLarge, limits: hostileSmallLimits),
     hostile(
         "chunk line too long", chunked + "5;" + String(repeating: "e", count: 40) + "\r\n", .chunkLineTooLong,
-        limits: small),
+        limits: hostileSmallLimits),
     hostile(
         "trailers too large", chunked + "0\r\nX: " + String(repeating: "t", count: 60) + "\r\n\r\n",
-        .headersTooLarge, limits: small),
+        .headersTooLarge, limits: hostileSmallLimits),
 ]
 
 @Suite struct HostileInputCatalogueTests {
