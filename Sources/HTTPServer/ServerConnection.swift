@@ -108,7 +108,7 @@ final class ServerConnection {
         var wrote = false
         while outputOffset < output.count {
             let sent = output.withUnsafeBytes { bytes in
-                csocket_send(fd, bytes.baseAddress! + outputOffset, bytes.count - outputOffset)
+                csocket_send(fd, bytes.baseAddress.map { $0 + outputOffset }, bytes.count - outputOffset)
             }
             if sent > 0 {
                 outputOffset += sent
