@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +38,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
-        .target(name: "HTTPServer", dependencies: ["CSocket"]),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CSocket", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "Batching"),
         .target(name: "RewardService", dependencies: ["Tokenizer", "Inference", "HTTPServer", "Batching"]),
         .executableTarget(
@@ -47,7 +51,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Engine benchmark; nothing depends on it. `swift run -c release engine-bench`.
+        // Engine benchmark; nothing depends on it. `bash Scripts/bench.sh`.
         .executableTarget(
             name: "EngineBench",
             dependencies: ["Inference"],
@@ -61,7 +65,10 @@ let package = Package(
             dependencies: ["Inference", "TestSupport"],
             exclude: ["Weights/Fixtures"]
         ),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
         .testTarget(name: "RewardServiceTests", dependencies: ["RewardService", "TestSupport"]),
         .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),

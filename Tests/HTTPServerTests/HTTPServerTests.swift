@@ -1,0 +1,278 @@
+// The server over real loopback sockets with a raw client: keep-alive, pipelining, HTTP/1.0,
+// chunked upload, HEAD, errors, timeouts, the connection cap, cancellation and drain.
+
+import Foundation
+import Testing
+
+@testable import HTTPServer
+
+@Suite(.serialized) struct HTTPServerTests {
+    @Test func keepAliveServesManyRequestsOnOneConnection() async throws {
+        try await withServer { server, port in
+            let client = try TestClient(port: port)
+            for _ in 0..<200 {
+                try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.text == "ok")
+            }
+            #expect(server.openConnections == 1)
+        }
+    }
+
+    @Test func everyResponseCarriesDateServerAndContentLength() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 404)
+            #expect(response.headers["server"] == "reward-server")
+            #expect(response.headers["date"]?.hasSuffix(" GMT") == true)
+            #expect(response.headers["content-length"] == "\(response.body.count)")
+            #expect(response.headers["connection"] == nil)
+        }
+    }
+
+    @Test func threePipelinedRequestsInOneWrite() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send(
+                "GET /slow?ms=150 HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecond"
+                    + "GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().text == "slow")
+            #expect(try client.readResponse().text == "second")
+            #expect(try client.readResponse().text == "ok")
+        }
+    }
+
+    @Test func http10WithoutKeepAliveCloses() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.0\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.statusLine == "HTTP/1.0 200 OK")
+            #expect(response.headers["connection"] == "close")
+            #expect(try client.readsEOF())
+        }
+    }
+
+    @Test func http10WithKeepAliveStaysOpen() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            for _ in 0..<3 {
+                try client.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                let response = try client.readResponse()
+                #expect(response.statusLine == "HTTP/1.0 200 OK")
+                #expect(response.headers["connection"] == "keep-alive")
+            }
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(try client.readResponse().headers["connection"] == "close")
+            #expect(try client.readsEOF())
+        }
+    }
+
+    @Test func chunkedUpload() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n6;x=y\r\npedia \r\n"
+                    + "E\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: ignored\r\n\r\n")
+            #expect(try client.readResponse().text == "Wikipedia in \r\n\r\nchunks.")
+        }
+    }
+
+    @Test func headGetsLengthWithoutBody() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("HEAD /health HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let head = try client.readResponse(toHead: true)
+            #expect(head.headers["content-length"] == "2")
+            let next = try client.readResponse()
+            #expect(next.statusLine == "HTTP/1.1 200 OK")  // no stray body bytes before it
+            #expect(next.text == "ok")
+        }
+    }
+
+    @Test func expectContinueGetsInterimResponse() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            #expect(try client.readOneResponse(toHead: true).status == 100)
+            try client.send("hello")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test func malformedRequestGetsJSON400AndClose() async throws {
+        try await withServer { _, port in
+            let client = try TestClient(port: port)
+            try client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                    + "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(response.headers["content-type"] == "application/json")
+            #expect(response.headers["connection"] == "close")
+            #expect(response.text.contains(#""type":"bad_request""#))
+            #expect(try client.readsEOF())
+        }
+    }
+
+    @Test(arguments: [HTTPLimits(), hostileSmallLimits])
+    func hostileCatalogueOverRealSockets(limits: HTTPLimits) async throws {
+        try await withServer(testConfiguration { $0.limits = limits }) { _, port in
+            for entry in hostileCatalogue where entry.limits == limits {
+                let client = try TestClient(port: port)
+                try client.send(entry.input)
+                let response = try client.readResponse()
+                #expect(response.status == entry.error.status.code, "\(entry.name)")
+                #expect(response.headers["connection"] == "close", "\(entry.name)")
+                #expect(try client.readsEOF(), "\(entry.name)")
+            }
+        }
+    }
+
+    @Test func slowHandlerDoesNotStallOtherConnections() async throws {
+        try await withServer { _, port in
+            let slow = try TestClient(port: port)
+            try slow.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+            let fast = try TestClient(port: port)
+            let start = ContinuousClock.now
+            try fast.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try fast.readResponse().status == 200)
+            #expect(ContinuousClock.now - start < .milliseconds(300))
+            #expect(try slow.readResponse().text == "slow")
+        }
+    }
+
+    @Test func bodyTimeoutAnswers408() async throws {
+        let configuration = testConfiguration { $0.timeouts.body = .milliseconds(200) }
+        try await withServer(configuration) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(try client.readsEOF())
+        }
+    }
+
+    @Test func idleConnectionIsClosed() async throws {
+        let configuration = testConfiguration { $0.timeouts.idle = .milliseconds(200) }
+        try await withServer(configuration) { server, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try client.readResponse()
+            let start = ContinuousClock.now
+            #expect(try client.readsEOF())
+            #expect(ContinuousClock.now - start < .seconds(1))
+            pause(.milliseconds(50))
+            #expect(server.openConnections == 0)
+        }
+    }
+
+    @Test func clientThatNeverReadsIsDroppedAtWriteTimeout() async throws {
+        let configuration = testConfiguration { $0.timeouts.write = .milliseconds(300) }
+        try await withServer(configuration) { server, port in
+            let client = try TestClient(port: port)
+            // Far more than loopback socket buffers hold, so the server's writes stall.
+            try client.send("GET /big?bytes=64000000 HTTP/1.1\r\nHost: t\r\n\r\n")
+            let start = ContinuousClock.now
+            while server.openConnections > 0 && ContinuousClock.now - start < .seconds(3) {
+                pause(.milliseconds(20))
+            }
+            #expect(server.openConnections == 0)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            _ = client
+        }
+    }
+
+    @Test func connectionCapAnswers503AndCloses() async throws {
+        try await withServer(testConfiguration { $0.maxConnections = 2 }) { _, port in
+            let first = try TestClient(port: port)
+            let second = try TestClient(port: port)
+            try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            try second.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try first.readResponse()
+            _ = try second.readResponse()
+            let third = try TestClient(port: port)
+            try third.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try third.readResponse()
+            #expect(response.status == 503)
+            #expect(response.headers["content-type"] == "application/json")
+            #expect(response.headers["connection"] == "close")
+            #expect(try third.readsEOF())
+        }
+    }
+
+    @Test func clientDisconnectCancelsRequest() async throws {
+        let handler = TestHandler()
+        try await withServer(handler: handler) { _, port in
+            do {
+                let client = try TestClient(port: port)
+                try client.send("GET /wait-for-cancel?id=gone HTTP/1.1\r\nHost: t\r\n\r\n")
+                pause(.milliseconds(50))
+            }  // client closes here
+            let deadline = ContinuousClock.now + .seconds(2)
+            while handler.cancellations.all.isEmpty && ContinuousClock.now < deadline {
+                pause(.milliseconds(10))
+            }
+            #expect(handler.cancellations.all == ["/wait-for-cancel?id=gone"])
+        }
+    }
+
+    @Test func shutdownDrainsInFlightAndClosesIdle() async throws {
+        let server = HTTPServer(configuration: testConfiguration(), handler: TestHandler(), logger: quietLogger)
+        let port = try server.start()
+        let (idle, busy) = try await offPool {
+            let idle = try TestClient(port: port)
+            try idle.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try idle.readResponse()
+            let busy = try TestClient(port: port)
+            try busy.send("GET /slow?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n")
+            pause(.milliseconds(50))
+            return (idle, busy)
+        }
+        let start = ContinuousClock.now
+        async let drained: Void = server.shutdown()
+        let response = try await offPool {
+            pause(.milliseconds(50))
+            #expect(server.isDraining)
+            #expect(try idle.readsEOF())
+            #expect((try? TestClient(port: port)) == nil, "still accepting during drain")
+            return try busy.readResponse()
+        }
+        #expect(response.text == "slow")
+        #expect(response.headers["connection"] == "close")
+        await drained
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(server.activeConnections == 0)
+    }
+
+    @Test func shutdownGivesUpAtDrainTimeoutAndCancels() async throws {
+        let handler = TestHandler()
+        let configuration = testConfiguration { $0.drainTimeout = .milliseconds(200) }
+        let server = HTTPServer(configuration: configuration, handler: handler, logger: quietLogger)
+        let port = try server.start()
+        let client = try await offPool {
+            let client = try TestClient(port: port)
+            try client.send("GET /wait-for-cancel?id=stuck HTTP/1.1\r\nHost: t\r\n\r\n")
+            pause(.milliseconds(50))
+            return client
+        }
+        let start = ContinuousClock.now
+        await server.shutdown()
+        #expect(ContinuousClock.now - start < .seconds(1))
+        try await offPool { () throws in
+            pause(.milliseconds(50))
+            #expect(handler.cancellations.all == ["/wait-for-cancel?id=stuck"])
+            #expect(try client.readsEOF())
+        }
+    }
+}
