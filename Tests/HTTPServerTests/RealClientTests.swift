@@ -24,7 +24,9 @@ import Testing
             #expect(run.status == 0, "\(run.stderr)")
             #expect(fields.first == "200")
             #expect(fields.dropFirst().first == "5120")
-            #expect((Double(fields.last ?? "") ?? 9) < 0.3, "took \(run.stdout)")
+            // curl waits 1 s for `100 Continue` before sending the body anyway; finishing clearly under
+            // that proves the server sent it (a loaded CI machine can still take a few hundred ms).
+            #expect((Double(fields.last ?? "") ?? 9) < 0.9, "took \(run.stdout)")
         }
     }
 
