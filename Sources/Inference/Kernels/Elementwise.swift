@@ -13,16 +13,23 @@ enum Elementwise {
         }
     }
 
-    /// `x = gelu(x + bias)` with the exact erf form transformers uses for `hidden_act: "gelu"`.
+    /// `x = gelu(x + bias)` with the erf form transformers uses for `hidden_act: "gelu"`.
     static func biasGELU(_ data: UnsafeMutablePointer<Float>, rows: Range<Int>, _ bias: FloatTensor) {
         let width = bias.values.count
         let b = bias.values.baseAddress!
-        let invSqrt2 = Float(0.70710678118654752440)
+        let vectorWidth = width - width % 8
         for r in rows {
             let row = data + r * width
-            for j in 0..<width {
-                let x = row[j] + b[j]
-                row[j] = 0.5 * x * (1 + erf(x * invSqrt2))
+            var j = 0
+            while j < vectorWidth {
+                let x = Float8.load(row + j) + Float8.load(b + j)
+                let y = 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781))
+                y.store(to: row + j)
+                j += 8
+            }
+            for k in vectorWidth..<width {
+                let x = row[k] + b[k]
+                row[k] = 0.5 * x * (1 + Foundation.erf(x * 0.707_106_781))
             }
         }
     }
@@ -60,18 +67,27 @@ enum Elementwise {
 
     /// Softmax of each row of a `rows × width` block with leading dimension `ld`, in place.
     static func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, ld: Int) {
+        let vectorWidth = width - width % 8
         for r in 0..<rows {
             let row = data + r * ld
             var maximum = -Float.infinity
             for j in 0..<width { maximum = max(maximum, row[j]) }
-            var sum: Float = 0
-            for j in 0..<width {
-                let e = exp(row[j] - maximum)
-                row[j] = e
+            var sums = Float8(repeating: 0)
+            var j = 0
+            while j < vectorWidth {
+                let e = VectorMath.exp(Float8.load(row + j) - maximum)
+                e.store(to: row + j)
+                sums += e
+                j += 8
+            }
+            var sum = sums.sum()
+            for k in vectorWidth..<width {
+                let e = Foundation.exp(row[k] - maximum)
+                row[k] = e
                 sum += e
             }
             let scale = 1 / sum
-            for j in 0..<width { row[j] *= scale }
+            for k in 0..<width { row[k] *= scale }
         }
     }
 }
