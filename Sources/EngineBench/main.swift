@@ -71,7 +71,9 @@ func median(_ xs: [Double]) -> Double {
 /// Median real tokens/s over `repeats` passes of the workload, cut into batches of `batchSize`.
 func throughput(_ engine: RewardEngine, _ work: [TokenSequence], batchSize: Int, repeats: Int) throws -> Double {
     let tokens = work.reduce(0) { $0 + $1.ids.count }
-    let batches = stride(from: 0, to: work.count, by: batchSize).map { Array(work[$0..<min($0 + batchSize, work.count)]) }
+    let batches = stride(from: 0, to: work.count, by: batchSize).map {
+        Array(work[$0..<min($0 + batchSize, work.count)])
+    }
     _ = try engine.scores(batches[0])  // warm-up
     let times = try (0..<repeats).map { _ in try seconds { for b in batches { _ = try engine.scores(b) } } }
     return Double(tokens) / median(times)

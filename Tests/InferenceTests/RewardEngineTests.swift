@@ -38,7 +38,9 @@ func scoresDoNotDependOnTheRestOfTheBatch(layout: HeadLayout) throws {
 
 @Test func invalidSequencesAreTypedErrors() throws {
     let model = try engine()
-    #expect(throws: EngineError.emptySequence(index: 1)) { try model.scores([sequence(3, seed: 1), TokenSequence(ids: [])]) }
+    #expect(throws: EngineError.emptySequence(index: 1)) {
+        try model.scores([sequence(3, seed: 1), TokenSequence(ids: [])])
+    }
     #expect(throws: EngineError.sequenceTooLong(index: 0, length: 65, limit: 64)) {
         try model.scores([sequence(65, seed: 1)])
     }

@@ -20,7 +20,9 @@ func runRewardServer(_ arguments: [String], stdin: String = "") throws -> Comman
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    let input = Pipe(), output = Pipe(), errors = Pipe()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     (process.standardInput, process.standardOutput, process.standardError) = (input, output, errors)
     try process.run()
     input.fileHandleForWriting.write(Data(stdin.utf8))

@@ -35,7 +35,8 @@ func miniLMWithSeededHeadMatchesReference(layout: String) throws {
     defer { try? FileManager.default.removeItem(at: dir) }
     let model = try RewardModel(directory: dir)
     #expect(model.engine.config.hiddenSize == 384 && model.engine.config.layerCount == 6)
-    let goldens: [ScoreGolden] = try Fixtures.jsonLines(Fixtures.root.appendingPathComponent("minilm/scores-\(layout).jsonl"))
+    let goldens: [ScoreGolden] = try Fixtures.jsonLines(
+        Fixtures.root.appendingPathComponent("minilm/scores-\(layout).jsonl"))
     #expect(goldens.contains { $0.ids.count > 128 }, "goldens must exceed tokenizer.json's own 128-token truncation")
     try expectParity(model, goldens, label: "minilm-\(layout)")
 }

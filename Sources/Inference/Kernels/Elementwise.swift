@@ -60,8 +60,10 @@ enum Elementwise {
             squares += d * d
         }
         let inverseStd = 1 / (squares / Double(width) + Double(eps)).squareRoot()
-        let gamma = norm.gamma.values.baseAddress!, beta = norm.beta.values.baseAddress!
-        let m = Float(mean), s = Float(inverseStd)
+        let gamma = norm.gamma.values.baseAddress!
+        let beta = norm.beta.values.baseAddress!
+        let m = Float(mean)
+        let s = Float(inverseStd)
         for j in 0..<width { row[j] = (row[j] - m) * s * gamma[j] + beta[j] }
     }
 

@@ -7,7 +7,8 @@ enum Matmul {
     static func times(
         _ x: UnsafePointer<Float>, rows: Int, _ weight: FloatTensor, into out: UnsafeMutablePointer<Float>
     ) {
-        let outputs = Int32(weight.shape[0]), inputs = Int32(weight.shape[1])
+        let outputs = Int32(weight.shape[0])
+        let inputs = Int32(weight.shape[1])
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), outputs, inputs,
             1, x, inputs, weight.values.baseAddress, inputs, 0, out, outputs)

@@ -17,7 +17,8 @@ struct Parallel: Sendable {
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBody(body: body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
                 box.body(chunk, start..<end)
             }
         }

@@ -75,7 +75,8 @@ struct BertAttention {
             }
         }
         attendAll(batch, ws)
-        Matmul.times(ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!)
+        Matmul.times(
+            ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             Elementwise.biasResidualLayerNorm(
                 ws.projected.baseAddress!, bias: weights.attentionOutput.bias, residual: ws.hidden.baseAddress!,
@@ -103,7 +104,8 @@ struct BertAttention {
     /// softmax(Q Kᵀ / √d) V for one head of one sequence; no mask is needed because a packed
     /// sequence has no padding, which is what the reference's additive mask achieves.
     private func attend(start: Int, length: Int, head: Int, scores: UnsafeMutablePointer<Float>, _ ws: Workspace) {
-        let h = config.hiddenSize, d = config.headSize
+        let h = config.hiddenSize
+        let d = config.headSize
         let offset = start * h + head * d
         let scale = 1 / Float(d).squareRoot()
         Matmul.timesTransposed(
@@ -124,7 +126,8 @@ struct BertFeedForward {
 
     func forward(_ batch: PackedBatch, _ ws: Workspace) {
         let rows = batch.tokenCount
-        Matmul.times(ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!)
+        Matmul.times(
+            ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!)
         parallel.forEachChunk(count: rows, grain: 4) { _, range in
             Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
         }

@@ -85,7 +85,8 @@ extension BertWeights {
     }
 
     private static func bindLayer(_ b: TensorBinder, _ p: String, _ c: ModelConfig) -> EncoderLayerWeights? {
-        let h = c.hiddenSize, i = c.intermediateSize
+        let h = c.hiddenSize
+        let i = c.intermediateSize
         let q = b.linear("\(p).attention.self.query", h, h)
         let k = b.linear("\(p).attention.self.key", h, h)
         let v = b.linear("\(p).attention.self.value", h, h)

@@ -2,14 +2,14 @@
 // that build deliberately broken checkpoints) without touching the file readers.
 import Foundation
 
-
 public final class InMemoryWeights: WeightStore {
     private let storage: [String: FloatTensor]
     public let tensors: [String: TensorInfo]
 
     public init(_ arrays: [String: (shape: [Int], values: [Float])]) {
         storage = arrays.mapValues { FloatTensor(shape: $0.shape, copying: $0.values) }
-        tensors = Dictionary(uniqueKeysWithValues: arrays.map { ($0, TensorInfo(name: $0, dtype: .f32, shape: $1.shape)) })
+        tensors = Dictionary(
+            uniqueKeysWithValues: arrays.map { ($0, TensorInfo(name: $0, dtype: .f32, shape: $1.shape)) })
     }
 
     public func floats(_ name: String) throws -> FloatTensor {
@@ -33,7 +33,8 @@ extension InMemoryWeights {
 
     /// Every tensor name and shape a checkpoint of `config` holds, in transformers' naming.
     public static func expectedShapes(_ c: ModelConfig) -> [(String, [Int])] {
-        let h = c.hiddenSize, i = c.intermediateSize
+        let h = c.hiddenSize
+        let i = c.intermediateSize
         func linear(_ name: String, _ out: Int, _ inp: Int) -> [(String, [Int])] {
             [("\(name).weight", [out, inp]), ("\(name).bias", [out])]
         }

@@ -81,7 +81,8 @@ extension ModelConfig {
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ModelConfigError.unreadable(path: "config.json", reason: "invalid JSON (\(error.localizedDescription))")
+            throw ModelConfigError.unreadable(
+                path: "config.json", reason: "invalid JSON (\(error.localizedDescription))")
         }
         guard let json = parsed as? [String: Any] else {
             throw ModelConfigError.unreadable(path: "config.json", reason: "not a JSON object")
@@ -160,7 +161,8 @@ private struct ConfigFields {
     func require(_ name: String, oneOf allowed: [String], default fallback: String) throws {
         let value = json[name] as? String ?? fallback
         guard allowed.contains(value) else {
-            throw ModelConfigError.invalidField(name, reason: "is '\(value)'; supported: \(allowed.joined(separator: ", "))")
+            throw ModelConfigError.invalidField(
+                name, reason: "is '\(value)'; supported: \(allowed.joined(separator: ", "))")
         }
     }
 }

@@ -42,7 +42,10 @@ struct PackedBatch {
     var sequenceCount: Int { lengths.count }
 
     init(_ sequences: [TokenSequence], config: ModelConfig) throws {
-        var ids: [Int32] = [], typeIds: [Int32] = [], starts: [Int] = [], lengths: [Int] = []
+        var ids: [Int32] = []
+        var typeIds: [Int32] = []
+        var starts: [Int] = []
+        var lengths: [Int] = []
         ids.reserveCapacity(sequences.reduce(0) { $0 + $1.ids.count })
         typeIds.reserveCapacity(ids.capacity)
         for (index, sequence) in sequences.enumerated() {
