@@ -176,3 +176,21 @@ func eventually(
     }
     return condition()
 }
+
+final class ErrorList: Sendable {
+    private let items = Mutex<[String]>([])
+    var all: [String] { items.withLock { $0 } }
+    func append(_ item: String) { items.withLock { $0.append(item) } }
+}
+
+/// A value handed between threads under a lock.
+final class Box<T: Sendable>: Sendable {
+    private let storage: Mutex<T>
+    init(_ value: T) { storage = Mutex(value) }
+    var value: T {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+
+    func withValue(_ body: (inout T) -> Void) { storage.withLock { body(&$0) } }
+}

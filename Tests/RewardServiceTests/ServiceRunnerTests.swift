@@ -1,0 +1,282 @@
+// The whole service over loopback sockets on an ephemeral port: the tiny fixture model under 64
+// concurrent clients, a burst against a small queue, a disconnecting client, and graceful shutdown.
+import Foundation
+import HTTPServer
+import TestSupport
+import Testing
+import Tokenizer
+
+@testable import RewardService
+
+/// The real tiny model, with each batch slowed down by `delay` so a burst can fill the queue.
+final class SlowedModel: ScoringModel {
+    let model: RewardModel
+    let delay: TimeInterval
+
+    init(_ model: RewardModel, delay: TimeInterval) {
+        self.model = model
+        self.delay = delay
+    }
+
+    var modelDescription: ModelDescription { model.modelDescription }
+
+    func encode(prompt: String, response: String, truncate: Bool) throws -> Encoding {
+        try model.encode(prompt: prompt, response: response, truncate: truncate)
+    }
+
+    func rawScores(_ encodings: [Encoding]) throws -> [Float] {
+        Thread.sleep(forTimeInterval: delay)
+        return try model.rawScores(encodings)
+    }
+}
+
+let tinyModelName = "tiny-v2-cased-st"
+
+/// The tiny model and its golden pairs up to 256 tokens (the debug-built tokenizer makes the few
+/// 512-token goldens dominate a test's time without exercising anything the others do not).
+func loadTinyModel() throws -> (RewardModel, [ScoreGolden]) {
+    let model = try RewardModel(directory: Fixtures.model(tinyModelName))
+    let goldens: [ScoreGolden] = try Fixtures.jsonLines(Fixtures.golden("scores-\(tinyModelName).jsonl"))
+    return (model, goldens.filter { $0.ids.count <= 256 })
+}
+
+/// Raw scores of pairs computed one at a time: what every batched result must match.
+struct AloneScores {
+    private var raw: [String: Float] = [:]
+
+    init(_ model: RewardModel, pairs: [Pair]) throws {
+        for pair in pairs where raw[Self.key(pair)] == nil {
+            raw[Self.key(pair)] = try model.rawScores([model.encode(prompt: pair.prompt, response: pair.response)])[0]
+        }
+    }
+
+    func expected(_ pair: Pair, alpha: Double) -> Double? {
+        raw[Self.key(pair)].map { RewardModel.apply(alpha: alpha, to: $0) }
+    }
+
+    private static func key(_ pair: Pair) -> String { pair.prompt + "\u{0}" + pair.response }
+}
+
+func json<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+}
+
+/// One planned request of the concurrency test and how to check its answer.
+enum PlannedRequest: Sendable {
+    case single(Pair, alpha: Double)
+    case batch([Pair], alpha: Double)
+    case rank(prompt: String, responses: [String], alpha: Double)
+
+    var pairs: [Pair] {
+        switch self {
+        case .single(let pair, _): [pair]
+        case .batch(let pairs, _): pairs
+        case .rank(let prompt, let responses, _): responses.map { Pair(prompt: prompt, response: $0) }
+        }
+    }
+
+    static func make(client: Int, request: Int, goldens: [ScoreGolden]) -> PlannedRequest {
+        let seed = client * 31 + request * 7
+        let pair = { (i: Int) in Pair(prompt: goldens[i % goldens.count].prompt, response: goldens[i % goldens.count].response) }
+        let alpha = [1, 0.5, -2, 3.25][seed % 4]
+        switch (client + request) % 3 {
+        case 0: return .single(pair(seed), alpha: alpha)
+        case 1: return .batch((0..<(2 + seed % 5)).map { pair(seed + $0 * 3) }, alpha: alpha)
+        default:
+            return .rank(
+                prompt: goldens[seed % goldens.count].prompt,
+                responses: (0..<(2 + seed % 4)).map { goldens[(seed + $0 * 5) % goldens.count].response }, alpha: alpha)
+        }
+    }
+
+    var body: (path: String, json: String) {
+        get throws {
+            switch self {
+            case .single(let pair, let alpha):
+                ("/score", try json(ScoreRequest(prompt: pair.prompt, response: pair.response, alpha: alpha)))
+            case .batch(let pairs, let alpha): ("/score", try json(ScoreRequest(pairs: pairs, alpha: alpha)))
+            case .rank(let prompt, let responses, let alpha):
+                ("/rank", try json(RankRequest(prompt: prompt, responses: responses, alpha: alpha)))
+            }
+        }
+    }
+
+    /// Sends the request; for a 200, checks every score against the alone scores.
+    func send(_ client: LoopbackClient, alone: AloneScores) throws -> (response: ClientResponse, problems: [String]) {
+        let (path, body) = try body
+        let response = try client.post(path, json: body)
+        guard response.status == 200 else { return (response, []) }
+        return (response, try problems(in: response, alone: alone))
+    }
+
+    private func problems(in response: ClientResponse, alone: AloneScores) throws -> [String] {
+        var problems: [String] = []
+        // 1e-5 (relative above magnitude 1) on the raw score: alpha multiplies after the forward pass,
+        // so it scales the engine's batch-to-batch rounding along with the score.
+        func compare(_ actual: Double, _ pair: Pair, _ alpha: Double) {
+            let expected = alone.expected(pair, alpha: alpha)
+            guard let expected, withinScoreTolerance(actual / alpha, expected / alpha, tolerance: 1e-5) else {
+                return problems.append("\(pair) alpha \(alpha): got \(actual), alone \(String(describing: expected))")
+            }
+        }
+        switch self {
+        case .single(let pair, let alpha):
+            compare(try response.decoded(ScoreResponse.self).score, pair, alpha)
+        case .batch(let pairs, let alpha):
+            let scores = try response.decoded(BatchScoreResponse.self).scores
+            if scores.count != pairs.count { problems.append("batch: \(scores.count) scores for \(pairs.count) pairs") }
+            for (score, pair) in zip(scores, pairs) { compare(score, pair, alpha) }
+        case .rank(let prompt, let responses, let alpha):
+            let ranking = try response.decoded(RankResponse.self).ranking
+            if ranking.map(\.index).sorted() != Array(responses.indices) { problems.append("rank: indices \(ranking.map(\.index))") }
+            for entry in ranking where responses.indices.contains(entry.index) {
+                compare(entry.score, Pair(prompt: prompt, response: responses[entry.index]), alpha)
+            }
+            for (a, b) in zip(ranking, ranking.dropFirst()) where a.score < b.score || (a.score == b.score && a.index > b.index) {
+                problems.append("rank: \(a) before \(b)")
+            }
+        }
+        return problems
+    }
+}
+
+@Test func concurrentClientsGetTheScoresOfPairsScoredAlone() async throws {
+    let (model, goldens) = try loadTinyModel()
+    let plans = (0..<64).map { client in (0..<20).map { PlannedRequest.make(client: client, request: $0, goldens: goldens) } }
+    let alone = try AloneScores(model, pairs: plans.flatMap { $0.flatMap(\.pairs) })
+    let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
+    let port = runner.port
+    let problems = ErrorList()
+    let errors = await runClients(64) { client in
+        let connection = try LoopbackClient(port: port)
+        for plan in plans[client] {
+            let (response, found) = try plan.send(connection, alone: alone)
+            if response.status != 200 { problems.append("status \(response.status): \(response.text)") }
+            for problem in found { problems.append(problem) }
+        }
+    }
+    #expect(errors.isEmpty, "\(errors.prefix(5))")
+    #expect(problems.all.isEmpty, "\(problems.all.count) mismatches, e.g. \(problems.all.prefix(5))")
+    let metrics = try await onThread { try LoopbackClient(port: port).get("/metrics").text }
+    let batches = try #require(metricValue(metrics, "reward_batch_size_pairs_count"))
+    let singlePairBatches = try #require(metricValue(metrics, #"reward_batch_size_pairs_bucket{le="1.0"}"#))
+    #expect(batches > singlePairBatches, "no batch held more than one pair")
+    #expect(metricValue(metrics, #"reward_http_requests_total{endpoint="/score",status="200"}"#) ?? 0 > 0)
+    await runner.shutdown()
+}
+
+@Test func aBurstAgainstASmallQueueGets429sButNo5xxAndNoCrossedResults() async throws {
+    let (model, goldens) = try loadTinyModel()
+    var configuration = testConfiguration()
+    configuration.batching = .init(maxBatchItems: 2, maxQueuedItems: 4)
+    configuration.requests.maxItemsPerRequest = 3
+    let plans = (0..<32).map { client in
+        (0..<4).map { request -> PlannedRequest in
+            switch PlannedRequest.make(client: client, request: request, goldens: goldens) {
+            case .batch(let pairs, let alpha): .batch(Array(pairs.prefix(3)), alpha: alpha)
+            case .rank(let prompt, let responses, let alpha): .rank(prompt: prompt, responses: Array(responses.prefix(3)), alpha: alpha)
+            case let single: single
+            }
+        }
+    }
+    let alone = try AloneScores(model, pairs: plans.flatMap { $0.flatMap(\.pairs) })
+    let runner = try ServiceRunner.start(
+        model: SlowedModel(model, delay: 0.005), configuration: configuration, logger: quietLogger)
+    let port = runner.port
+    let statuses = Box<[Int: Int]>([:])
+    let problems = ErrorList()
+    let errors = await runClients(32) { client in
+        let connection = try LoopbackClient(port: port)
+        for plan in plans[client] {
+            let (response, found) = try plan.send(connection, alone: alone)
+            for problem in found { problems.append(problem) }
+            statuses.withValue { $0[response.status, default: 0] += 1 }
+            if response.status == 429 && response.headers["retry-after"] != "1" { problems.append("429 without Retry-After") }
+        }
+    }
+    #expect(errors.isEmpty, "\(errors.prefix(5))")
+    #expect(problems.all.isEmpty, "\(problems.all.prefix(5))")
+    let counts = statuses.value
+    #expect(counts.values.reduce(0, +) == 32 * 4, "lost answers: \(counts)")
+    #expect(counts[429, default: 0] > 0, "no 429 in the burst: \(counts)")
+    #expect(counts.keys.allSatisfy { $0 == 200 || $0 == 429 }, "\(counts)")
+    let (ready, after) = try await onThread {
+        let connection = try LoopbackClient(port: port)
+        return (try connection.get("/ready").status, try connection.post("/score", json: #"{"prompt":"a","response":"b"}"#).status)
+    }
+    #expect(ready == 200)
+    #expect(after == 200)
+    await runner.shutdown()
+}
+
+@Test func aClientThatHangsUpIsCountedAndItsPairsAreNeverComputed() async throws {
+    let model = FakeScoringModel()
+    var configuration = testConfiguration()
+    configuration.batching.maxBatchItems = 1
+    let runner = try ServiceRunner.start(model: model, configuration: configuration, logger: quietLogger)
+    let port = runner.port
+    let batcher = runner.service.state.queue.batcher
+    model.hold()
+    let running = Task { try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"running","response":"r"}"#).status } }
+    #expect(await eventually { model.batchesInEngine == 1 })
+    try await onThread {
+        let client = try LoopbackClient(port: port)
+        try client.sendPost("/score", json: #"{"prompt":"gone","response":"r"}"#)
+        guard waitUntil({ batcher.stats.queuedItems == 1 }) else { throw ClientError(description: "never queued") }
+    }  // the client is closed here, with its request still queued
+    let metrics = runner.service.metrics
+    #expect(await eventually {
+        metricValue(String(decoding: metrics.exposition(), as: UTF8.self), #"reward_rejections_total{reason="disconnected"}"#) == 1
+    })
+    #expect(batcher.stats.queuedItems == 0)
+    model.release()
+    #expect(try await running.value == 200)
+    await runner.shutdown()
+    #expect(model.computedPrompts == ["warm-up", "running"])
+}
+
+@Test func shutdownStopsReadinessFinishesInFlightWorkAndStopsListening() async throws {
+    let model = FakeScoringModel()
+    let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
+    let port = runner.port
+    #expect(try await onThread { try LoopbackClient(port: port).get("/ready").status } == 200)
+    model.hold()
+    let inFlight = Task { try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"late","response":"r"}"#) } }
+    #expect(await eventually { model.batchesInEngine == 1 })
+    let shutdown = Task { await runner.shutdown() }
+    #expect(await eventually { runner.service.readiness == .draining })
+    #expect(await eventually { (try? LoopbackClient(port: port)) == nil }, "still accepting connections")
+    model.release()
+    let response = try await inFlight.value
+    #expect(response.status == 200)
+    #expect(response.headers["connection"] == "close")
+    #expect(try response.decoded(ScoreResponse.self).score
+        == RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: "late", response: "r")))
+    await shutdown.value
+    #expect(runner.service.state.queue.batcher.stats.pendingRequests == 0)
+}
+
+@Test func startRecordsTheLoadTimeAndServesInfo() async throws {
+    let (model, _) = try loadTinyModel()
+    let runner = try ServiceRunner.start(
+        model: model, configuration: testConfiguration(), logger: quietLogger, loadStarted: .now - .milliseconds(5))
+    let port = runner.port
+    let (info, metrics) = try await onThread {
+        let client = try LoopbackClient(port: port)
+        return (try client.get("/info").decoded(ServiceInfo.self), try client.get("/metrics").text)
+    }
+    #expect(info.model.layout == "bert-sequence-classification")
+    #expect(info.model.maxInputLength == 512)
+    #expect((metricValue(metrics, "reward_model_load_seconds") ?? 0) >= 0.005)
+    await runner.shutdown()
+}
+
+/// Blocking poll for client threads.
+func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.002)
+    }
+    return condition()
+}
