@@ -117,12 +117,12 @@ enum OpenAPIDocument {
         """
 
     private static let alphaSchema = """
-        {"type": "number", "minimum": -3.4028234663852886e38, "maximum": 3.4028234663852886e38, \
-        "description": "Multiplier on the raw score (default: the server's --default-alpha). Must be finite in fp32; a product that overflows fp32 is a 422."}
+        {"type": ["number", "null"], "minimum": -1e30, "maximum": 1e30, \
+        "description": "Multiplier on the raw score, applied in fp32 after the forward pass (default, also for null: the server's --default-alpha). Must be finite and within ±1e30; JSON numbers that overflow a double (1e999) are infinite and rejected."}
         """
 
     private static let truncateSchema = """
-        {"type": "boolean", "description": "Truncate over-long pairs (longest_first) to the model's max input length (default: on). With false, an over-long pair is a 422 naming its index and token count."}
+        {"type": ["boolean", "null"], "description": "Truncate over-long pairs (longest_first) to the model's max input length (default, also for null: the server's setting, on unless --no-truncate). With false, an over-long pair is a 422 naming its index and token count."}
         """
 
     private static func schemas(maxItems: Int) -> String {
@@ -161,8 +161,8 @@ enum OpenAPIDocument {
                       "prompt": {"type": "string"},
                       "responses": {"type": "array", "minItems": 1, "maxItems": \(maxItems), "items": {"type": "string"}},
                       "alpha": \(alphaSchema),
-                      "top_k": {"type": "integer", "minimum": 1, "description": "Keep the first k entries of the ranking"},
-                      "return_text": {"type": "boolean", "description": "Include each response's text"},
+                      "top_k": {"type": ["integer", "null"], "minimum": 1, "description": "Keep the first k entries of the ranking (null: all)"},
+                      "return_text": {"type": ["boolean", "null"], "description": "Include each response's text (default false)"},
                       "truncate": \(truncateSchema)
                     }
                   },
@@ -206,7 +206,7 @@ enum OpenAPIDocument {
             "BadRequest": {"description": "The body is not valid JSON (type invalid_json), or the HTTP framing is bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "TooLarge": {"description": "The body is over \(maxBody) bytes (payload_too_large), or the request's pairs exceed the queue's bounds on their own (request_too_large)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "UnsupportedMediaType": {"description": "A Content-Type other than application/json or */*+json (unsupported_media_type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                      "Unprocessable": {"description": "Valid JSON that breaks the rules (validation_error): a missing or wrongly typed field, a non-finite alpha, an empty list or one over \(configuration.requests.maxItemsPerRequest) items, top_k below 1, both prompt/response and pairs, an over-long pair with truncate false, a score that overflows fp32", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "Unprocessable": {"description": "Valid JSON that breaks the rules (validation_error): a missing or wrongly typed field, a non-finite alpha or one beyond ±1e30, an empty list or one over \(configuration.requests.maxItemsPerRequest) items, top_k below 1, both prompt/response and pairs, an over-long pair with truncate false, a score that overflows fp32", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Overloaded": {"description": "The queue is full (overloaded); nothing already admitted was dropped", "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Internal": {"description": "An internal failure (internal_error); the message names the request id to look up in the server log", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Unavailable": {"description": "Not ready yet (not_ready) or shutting down (shutting_down)", "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

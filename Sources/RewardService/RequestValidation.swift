@@ -32,12 +32,16 @@ enum RequestValidation {
             alpha: try alpha(request.alpha, limits: limits), truncate: request.truncate ?? limits.defaultTruncate)
     }
 
-    /// Alpha multiplies an fp32 score, so it must be finite in fp32 too.
+    /// Alpha multiplies an fp32 score. Both heads end in a linear layer over tanh outputs, so raw
+    /// scores are small; a bound of 1e30 keeps every product finite in fp32 (overflow would need a
+    /// raw score beyond 3e8) while rejecting only values no one means.
+    static let maxAlphaMagnitude = 1e30
+
     static func alpha(_ alpha: Double?, limits: RequestLimits) throws(ServiceError) -> Double {
         guard let alpha else { return limits.defaultAlpha }
         guard alpha.isFinite else { throw .validation("alpha must be a finite number, got \(alpha)") }
-        guard Float(alpha).isFinite else {
-            throw .validation("alpha must be within ±\(Float.greatestFiniteMagnitude) (fp32), got \(alpha)")
+        guard abs(alpha) <= maxAlphaMagnitude else {
+            throw .validation("alpha must be within ±1e30, got \(alpha)")
         }
         return alpha
     }
@@ -49,7 +53,8 @@ enum RequestValidation {
         }
     }
 
-    /// Scores after alpha, checked for fp32 overflow (a large alpha times a large raw score).
+    /// Scores after alpha, checked for fp32 overflow (cannot happen within the alpha bound unless the
+    /// engine returns a huge or non-finite raw score; then the request fails instead of sending inf).
     static func finalScores(_ raw: [Float], alpha: Double) throws(ServiceError) -> [Double] {
         let scores = raw.map { RewardModel.apply(alpha: alpha, to: $0) }
         if let index = scores.firstIndex(where: { !$0.isFinite }) {

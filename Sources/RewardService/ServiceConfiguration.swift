@@ -31,8 +31,8 @@ public struct RequestLimits: Sendable, Equatable {
     public var problems: [String] {
         var problems: [String] = []
         if maxItemsPerRequest < 1 { problems.append("maxItemsPerRequest must be at least 1") }
-        if !defaultAlpha.isFinite || !Float(defaultAlpha).isFinite {
-            problems.append("defaultAlpha must be a finite fp32 number")
+        if !defaultAlpha.isFinite || abs(defaultAlpha) > RequestValidation.maxAlphaMagnitude {
+            problems.append("defaultAlpha must be a finite number within ±1e30")
         }
         if requestTimeout <= .zero { problems.append("requestTimeout must be positive") }
         if retryAfterSeconds < 0 { problems.append("retryAfterSeconds must not be negative") }

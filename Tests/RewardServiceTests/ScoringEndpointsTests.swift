@@ -83,8 +83,8 @@ private let invalidRequests: [(String, String, String?, Int, String, [String])] 
     ("/score", #"{"prompt":"a","response":"b","alpha":"2"}"#, nil, 422, "validation_error", ["'alpha'", "number"]),
     ("/score", #"{"prompt":"a","response":"b","alpha":1e999}"#, nil, 422, "validation_error", ["finite"]),
     ("/score", #"{"prompt":"a","response":"b","alpha":-1e999}"#, nil, 422, "validation_error", ["finite"]),
-    ("/score", #"{"prompt":"a","response":"b","alpha":1e300}"#, nil, 422, "validation_error", ["fp32"]),
-    ("/score", #"{"prompt":"a","response":"b","alpha":3e38}"#, nil, 422, "validation_error", ["overflows"]),
+    ("/score", #"{"prompt":"a","response":"b","alpha":1e300}"#, nil, 422, "validation_error", ["±1e30"]),
+    ("/score", #"{"prompt":"a","response":"b","alpha":-3e38}"#, nil, 422, "validation_error", ["±1e30"]),
     ("/score", #"{"prompt":"a","response":"b","truncate":"no"}"#, nil, 422, "validation_error", ["'truncate'", "boolean"]),
     ("/score", #"{"pairs":[]}"#, nil, 422, "validation_error", ["'pairs' must not be empty"]),
     ("/score", #"{"pairs":{}}"#, nil, 422, "validation_error", ["'pairs'", "an array"]),
@@ -109,10 +109,16 @@ private let invalidRequests: [(String, String, String?, Int, String, [String])] 
         #expect(response.errorType == type, "\(path) \(body): \(response.text)")
         for word in words { #expect(response.errorMessage.contains(word), "\(body): \(response.errorMessage)") }
     }
-    // Only the overflow case reached the engine (its fp32 overflow shows after the forward pass).
-    #expect(model.computedPrompts == ["a"])
+    #expect(model.computedPrompts.isEmpty)
     let metrics = String(decoding: service.metrics.exposition(), as: UTF8.self)
     #expect(metricValue(metrics, #"reward_rejections_total{reason="validation"}"#) == Double(invalidRequests.count))
+}
+
+@Test func aScoreThatOverflowsFp32IsRefusedRatherThanSentAsInfinity() throws {
+    #expect(throws: ServiceError.self) { try RequestValidation.finalScores([1, Float.greatestFiniteMagnitude], alpha: 10) }
+    #expect(throws: ServiceError.self) { try RequestValidation.finalScores([.nan], alpha: 1) }
+    let largest = try RequestValidation.finalScores([2, -3], alpha: RequestValidation.maxAlphaMagnitude)
+    #expect(zip(largest, [2e30, -3e30]).allSatisfy { abs($0 - $1) <= 1e-6 * abs($1) }, "\(largest)")
 }
 
 @Test func tooManyItemsIsAValidationErrorBeforeAnythingIsQueued() async throws {
