@@ -138,15 +138,21 @@ enum OpenAPIDocument {
                         "type": "object",
                         "title": "SinglePair",
                         "required": ["prompt", "response"],
-                        "not": {"required": ["pairs"]},
-                        "properties": {"prompt": {"type": "string"}, "response": {"type": "string"}, "alpha": \(alphaSchema), "truncate": \(truncateSchema)}
+                        "properties": {
+                          "prompt": {"type": "string"},
+                          "response": {"type": "string"},
+                          "pairs": {"type": "null", "description": "Absent (or null) in this form"},
+                          "alpha": \(alphaSchema),
+                          "truncate": \(truncateSchema)
+                        }
                       },
                       {
                         "type": "object",
                         "title": "PairBatch",
                         "required": ["pairs"],
-                        "not": {"anyOf": [{"required": ["prompt"]}, {"required": ["response"]}]},
                         "properties": {
+                          "prompt": {"type": "null", "description": "Absent (or null) in this form"},
+                          "response": {"type": "null", "description": "Absent (or null) in this form"},
                           "pairs": {"type": "array", "minItems": 1, "maxItems": \(maxItems), "items": {"$ref": "#/components/schemas/Pair"}},
                           "alpha": \(alphaSchema),
                           "truncate": \(truncateSchema)
