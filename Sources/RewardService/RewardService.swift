@@ -30,9 +30,9 @@ public final class RewardService: HTTPHandler, Sendable {
     public func markDraining() { state.setReadiness(.draining) }
 
     /// One forward pass, so the first request does not pay for first-touch page faults and BLAS set-up.
-    public func warmUp() throws {
-        let encoding = try state.model.encode(prompt: "warm-up", response: "warm-up", truncate: true)
-        _ = try state.model.rawScores([encoding])
+    public static func warmUp(_ model: any ScoringModel) throws {
+        let encoding = try model.encode(prompt: "warm-up", response: "warm-up", truncate: true)
+        _ = try model.rawScores([encoding])
     }
 
     /// Stops the batcher's admission and returns once every admitted request has finished.

@@ -34,8 +34,7 @@ public final class ServiceRunner: Sendable {
         loadStarted: ContinuousClock.Instant = .now, metrics: ServiceMetrics? = nil
     ) throws -> ServiceRunner {
         let warmUpStart = ContinuousClock.now
-        let encoding = try model.encode(prompt: "warm-up", response: "warm-up", truncate: true)
-        _ = try model.rawScores([encoding])
+        try RewardService.warmUp(model)
         let loaded = ContinuousClock.now
         let service = RewardService(
             model: model, configuration: configuration, logger: logger,

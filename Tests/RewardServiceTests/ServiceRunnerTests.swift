@@ -272,7 +272,7 @@ enum PlannedRequest: Sendable {
 }
 
 /// Blocking poll for client threads.
-func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
+func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }
