@@ -37,7 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most pairs in one engine batch (32: enough short pairs to pass 128 rows; bounds per-batch latency).")
     var maxBatchPairs: Int = 32
 
-    @Option(help: "Milliseconds a batch that is not full may wait for more pairs once the engine is free (0: start at once).")
+    @Option(
+        help:
+            "Milliseconds a batch that is not full may wait for more pairs once the engine is free (0: start at once).")
     var maxBatchDelay: Int = 0
 
     @Option(help: "Most pairs waiting in the queue; beyond it requests get 429 with Retry-After.")
@@ -46,7 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most tokens waiting in the queue; beyond it requests get 429 with Retry-After.")
     var maxQueuedTokens: Int = 131_072
 
-    @Option(help: "Seconds from a request's arrival until its pairs must be computed; then 504 and its queued pairs are dropped.")
+    @Option(
+        help:
+            "Seconds from a request's arrival until its pairs must be computed; then 504 and its queued pairs are dropped."
+    )
     var requestTimeout: Double = 30
 
     @Option(help: "Largest request body in bytes (413 beyond).")
@@ -65,14 +70,18 @@ struct ServeCommand: AsyncParsableCommand {
     var drainTimeout: Double = 25
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    var logLevel: LogLevelChoice = .info
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxBatchDelay >= 0 else { throw ValidationError("--max-batch-delay must not be negative") }
-        guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be positive") }
+        guard requestTimeout > 0, requestTimeout.isFinite else {
+            throw ValidationError("--request-timeout must be positive")
+        }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
-        guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must not be negative") }
+        guard drainTimeout >= 0, drainTimeout.isFinite else {
+            throw ValidationError("--drain-timeout must not be negative")
+        }
         if let problem = serviceConfiguration.problems.first { throw ValidationError(problem) }
     }
 
@@ -89,18 +98,34 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
+        let level = logLevel.level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "reward-server")
-        let runner = try ServiceRunner.launch(
-            directory: URL(fileURLWithPath: model.model), options: model.encodingOptions, threads: model.threads,
-            configuration: serviceConfiguration, logger: logger)
-        await runner.runUntilShutdownSignal()
+        try await ServiceRunner.runUntilShutdownSignal {
+            try ServiceRunner.launch(
+                directory: URL(fileURLWithPath: model.model), options: model.encodingOptions, threads: model.threads,
+                configuration: serviceConfiguration, logger: logger)
+        }
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// swift-log's levels as a flag value (a local type rather than a retroactive conformance).
+enum LogLevelChoice: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level {
+        switch self {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        case .critical: .critical
+        }
+    }
+}

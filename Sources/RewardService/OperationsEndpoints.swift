@@ -46,8 +46,11 @@ extension ServiceState {
             return try body()
         } catch {
             let call = ServiceCall.current
-            if case .internalError(let detail) = error { call.logger.error("request failed", metadata: ["error": "\(detail)"]) }
-            return error.response(requestID: call.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
+            if case .internalError(let detail) = error {
+                call.logger.error("request failed", metadata: ["error": "\(detail)"])
+            }
+            return error.response(
+                requestID: call.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
         }
     }
 }

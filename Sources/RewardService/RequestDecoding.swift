@@ -19,7 +19,8 @@ enum RequestDecoding {
             return
         }
         throw .unsupportedMediaType(
-            "Content-Type must be application/json, got '\(value)' (with curl, add -H 'Content-Type: application/json')")
+            "Content-Type must be application/json, got '\(value)' (with curl, add -H 'Content-Type: application/json')"
+        )
     }
 
     static func object(_ body: [UInt8]) throws(ServiceError) -> FieldReader {

@@ -10,7 +10,9 @@ extension ServiceState {
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
             let isBatch = decoded.pairs != nil
             let scores = try await scores(for: job, itemName: isBatch ? "pairs" : nil, context: context, call: call)
-            return isBatch ? try jsonResponse(BatchScoreResponse(scores: scores)) : try jsonResponse(ScoreResponse(score: scores[0]))
+            return isBatch
+                ? try jsonResponse(BatchScoreResponse(scores: scores))
+                : try jsonResponse(ScoreResponse(score: scores[0]))
         } catch {
             return failure(error, call: call)
         }

@@ -9,9 +9,8 @@ final class ScoringQueue: Sendable {
 
     /// Starts the batcher's engine thread; its engine closure is the model's packed forward pass.
     init(model: any ScoringModel, limits: BatchLimits, metrics: ServiceMetrics) {
-        batcher = Batcher(limits: limits, observer: { metrics.observe($0, $1) }) { encodings in
-            try model.rawScores(encodings)
-        }
+        batcher = Batcher(
+            limits: limits, observer: { metrics.observe($0, $1) }, engine: { try model.rawScores($0) })
     }
 
     /// Raw scores for `encodings`, in order. The client going away (`context.onCancel`) drops the
@@ -20,7 +19,8 @@ final class ScoringQueue: Sendable {
         _ encodings: [Encoding], deadline: ContinuousClock.Instant, context: RequestContext
     ) async throws(ServiceError) -> [Float] {
         let batcher = self.batcher
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Float], BatchingError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<[Float], BatchingError>, Never>) in
             let id = batcher.enqueue(encodings, tokenCounts: encodings.map(\.ids.count), deadline: deadline) {
                 continuation.resume(returning: $0)
             }

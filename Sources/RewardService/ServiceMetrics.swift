@@ -39,7 +39,8 @@ public final class ServiceMetrics: Sendable {
             buckets: [16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768])
         pairsScored = registry.makeCounter(descriptor: Self.name("pairs_scored", "total", "Pairs the engine scored"))
         tokensScored = registry.makeCounter(descriptor: Self.name("tokens_scored", "total", "Tokens the engine scored"))
-        queueDepthPairs = registry.makeGauge(descriptor: Self.name("queue_depth", "pairs", "Pairs waiting in the queue"))
+        queueDepthPairs = registry.makeGauge(
+            descriptor: Self.name("queue_depth", "pairs", "Pairs waiting in the queue"))
         queueDepthTokens = registry.makeGauge(
             descriptor: Self.name("queue_depth", "tokens", "Tokens of the pairs waiting in the queue"))
         modelLoadSeconds = registry.makeGauge(

@@ -51,9 +51,12 @@ public final class ServiceRunner: Sendable {
         }
         service.markReady()
         logger.info(
-            "ready", metadata: configuration.logMetadata.mapValues { .string($0) }.merging(
-                ["port": "\(port)", "loadSeconds": "\((loaded - loadStarted).seconds)",
-                 "warmUpSeconds": "\((loaded - warmUpStart).seconds)", "model": "\(model.modelDescription.path)"]
+            "ready",
+            metadata: configuration.logMetadata.mapValues { .string($0) }.merging(
+                [
+                    "port": "\(port)", "loadSeconds": "\((loaded - loadStarted).seconds)",
+                    "warmUpSeconds": "\((loaded - warmUpStart).seconds)", "model": "\(model.modelDescription.path)",
+                ]
             ) { $1 })
         return ServiceRunner(service: service, server: server, port: port)
     }
@@ -66,12 +69,20 @@ public final class ServiceRunner: Sendable {
         service.state.logger.info("service stopped")
     }
 
-    /// Waits for SIGTERM or SIGINT, then shuts down. Returns the signal number.
+    /// Watches SIGTERM and SIGINT from before `start` runs (so a signal during model loading is not
+    /// fatal and a signal right after "ready" is not lost), then shuts down on the first one.
+    /// Returns the signal number once the drain is complete.
     @discardableResult
-    public func runUntilShutdownSignal() async -> Int32 {
-        let number = await ShutdownSignal.wait()
-        service.state.logger.info("shutdown signal", metadata: ["signal": "\(number)"])
-        await shutdown()
+    public static func runUntilShutdownSignal(_ start: () throws -> ServiceRunner) async throws -> Int32 {
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let watcher = ShutdownSignal { continuation.yield($0) }
+        defer { watcher.cancel() }
+        let runner = try start()
+        var iterator = signals.makeAsyncIterator()
+        // nil only when the waiting task is cancelled: shut down then too, as for SIGTERM.
+        let number = await iterator.next() ?? SIGTERM
+        runner.service.state.logger.info("shutdown signal", metadata: ["signal": "\(number)"])
+        await runner.shutdown()
         return number
     }
 }

@@ -68,7 +68,8 @@ import Testing
         log += String(decoding: chunk, as: UTF8.self)
     }
     let readyLine = try #require(log.split(separator: "\n").first { $0.hasSuffix(" ready") }, "\(log)")
-    let port = try #require(readyLine.split(separator: " ").first { $0.hasPrefix("port=") }.flatMap { Int($0.dropFirst(5)) })
+    let port = try #require(
+        readyLine.split(separator: " ").first { $0.hasPrefix("port=") }.flatMap { Int($0.dropFirst(5)) })
     let ready = try httpGet(port: port, path: "/ready")
     #expect(ready.hasPrefix("HTTP/1.1 200"), "\(ready)")
     kill(process.processIdentifier, SIGTERM)
@@ -88,7 +89,9 @@ private func httpGet(port: Int, path: String) throws -> String {
     address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8)

@@ -65,7 +65,9 @@ final class LoopbackClient {
         let data = Array(text.utf8)
         var offset = 0
         while offset < data.count {
-            let sent = data.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = data.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw ClientError(description: "send: errno \(errno)") }
             offset += sent
         }

@@ -66,7 +66,8 @@ import Testing
     let service = makeService()
     defer { Task { await service.drainQueue() } }
     _ = await service.call(post("/score", json: #"{"prompt":"a","response":"b"}"#))
-    _ = await service.call(post("/score", json: #"{"pairs":[{"prompt":"a","response":"b"},{"prompt":"c","response":""}]}"#))
+    _ = await service.call(
+        post("/score", json: #"{"pairs":[{"prompt":"a","response":"b"},{"prompt":"c","response":""}]}"#))
     _ = await service.call(post("/score", json: "{"))
     _ = await service.call(get("/nope/\(UUID())"))
     let response = await service.call(get("/metrics"))
@@ -80,8 +81,10 @@ import Testing
     #expect(metricValue(text, "reward_http_request_duration_seconds_count") == 4)
     #expect(metricValue(text, #"reward_build_info{version="\#(RewardService.version)"}"#) == 1)
     #expect(metricValue(text, "reward_queue_depth_pairs") == 0)
-    for name in ["reward_queue_wait_seconds_count", "reward_engine_batch_seconds_count", "reward_batch_size_pairs_count",
-                 "reward_batch_size_tokens_count", "reward_tokens_scored_total", "reward_model_load_seconds"] {
+    for name in [
+        "reward_queue_wait_seconds_count", "reward_engine_batch_seconds_count", "reward_batch_size_pairs_count",
+        "reward_batch_size_tokens_count", "reward_tokens_scored_total", "reward_model_load_seconds",
+    ] {
         #expect(metricValue(text, name) != nil, "\(name) missing")
     }
     for reason in ["overloaded", "timeout", "disconnected", "validation"] {
@@ -116,8 +119,10 @@ import Testing
     // Every status the error table can send to a client on a scoring route is documented there.
     let score = try #require((paths["/score"] as? [String: Any])?["post"] as? [String: Any])
     let documented = Set((score["responses"] as? [String: Any] ?? [:]).keys)
-    for error in [ServiceError.malformedJSON(""), .unsupportedMediaType(""), .validation(""), .requestTooLarge(""),
-                  .overloaded, .notReady, .deadlineExceeded, .internalError("")] {
+    for error in [
+        ServiceError.malformedJSON(""), .unsupportedMediaType(""), .validation(""), .requestTooLarge(""),
+        .overloaded, .notReady, .deadlineExceeded, .internalError(""),
+    ] {
         #expect(documented.contains("\(error.status.code)"), "\(error) not documented")
     }
 }

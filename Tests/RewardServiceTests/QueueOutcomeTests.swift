@@ -18,7 +18,9 @@ private func startScore(_ service: RewardService, _ prompt: String, context: Req
     Task { await service.handle(scoreRequest(prompt), context: context) }
 }
 
-private func metrics(_ service: RewardService) -> String { String(decoding: service.metrics.exposition(), as: UTF8.self) }
+private func metrics(_ service: RewardService) -> String {
+    String(decoding: service.metrics.exposition(), as: UTF8.self)
+}
 
 @Test func aFullQueueAnswers429WithRetryAfterAndLosesNothingAdmitted() async throws {
     let model = FakeScoringModel()
@@ -39,8 +41,9 @@ private func metrics(_ service: RewardService) -> String { String(decoding: serv
     model.release()
     for (task, prompt) in zip([running] + queued, ["running", "q1", "q2"]) {
         let response = await task.value
-        #expect(try response.decoded(ScoreResponse.self).score
-            == RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: prompt, response: "r")))
+        #expect(
+            try response.decoded(ScoreResponse.self).score
+                == RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: prompt, response: "r")))
     }
     #expect(!model.computedPrompts.contains("refused"))
     #expect(metricValue(metrics(service), #"reward_rejections_total{reason="overloaded"}"#) == 1)
@@ -93,7 +96,11 @@ private func metrics(_ service: RewardService) -> String { String(decoding: serv
     let pairs = (0..<8).map { "{\"prompt\":\"p\($0)\",\"response\":\"r\"}" }.joined(separator: ",")
     let response = await service.call(post("/score", json: "{\"pairs\":[\(pairs)]}"))
     let scores = try response.decoded(BatchScoreResponse.self).scores
-    #expect(scores == (0..<8).map { RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: "p\($0)", response: "r")) })
+    #expect(
+        scores
+            == (0..<8).map {
+                RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: "p\($0)", response: "r"))
+            })
     #expect(model.batches.map(\.count) == [3, 3, 2])
     await service.drainQueue()
 }

@@ -28,7 +28,9 @@ private func expected(_ prompt: String, _ response: String, alpha: Double = 1) -
     let body = String(decoding: try JSONEncoder().encode(ScoreRequest(pairs: pairs, alpha: 3)), as: UTF8.self)
     let response = await service.call(post("/score", json: body))
     #expect(response.status == .ok)
-    #expect(try response.decoded(BatchScoreResponse.self).scores == pairs.map { expected($0.prompt, $0.response, alpha: 3) })
+    #expect(
+        try response.decoded(BatchScoreResponse.self).scores == pairs.map { expected($0.prompt, $0.response, alpha: 3) }
+    )
 }
 
 @Test func defaultAlphaComesFromTheConfiguration() async throws {
@@ -85,11 +87,16 @@ private let invalidRequests: [(String, String, String?, Int, String, [String])] 
     ("/score", #"{"prompt":"a","response":"b","alpha":-1e999}"#, nil, 422, "validation_error", ["finite"]),
     ("/score", #"{"prompt":"a","response":"b","alpha":1e300}"#, nil, 422, "validation_error", ["±1e30"]),
     ("/score", #"{"prompt":"a","response":"b","alpha":-3e38}"#, nil, 422, "validation_error", ["±1e30"]),
-    ("/score", #"{"prompt":"a","response":"b","truncate":"no"}"#, nil, 422, "validation_error", ["'truncate'", "boolean"]),
+    (
+        "/score", #"{"prompt":"a","response":"b","truncate":"no"}"#, nil, 422, "validation_error",
+        ["'truncate'", "boolean"]
+    ),
     ("/score", #"{"pairs":[]}"#, nil, 422, "validation_error", ["'pairs' must not be empty"]),
     ("/score", #"{"pairs":{}}"#, nil, 422, "validation_error", ["'pairs'", "an array"]),
-    ("/score", #"{"pairs":[{"prompt":"a","response":"b"},{"prompt":"a"}]}"#, nil, 422, "validation_error",
-     ["pairs[1].response"]),
+    (
+        "/score", #"{"pairs":[{"prompt":"a","response":"b"},{"prompt":"a"}]}"#, nil, 422, "validation_error",
+        ["pairs[1].response"]
+    ),
     ("/score", #"{"pairs":[{"prompt":"a","response":"b"}],"prompt":"a"}"#, nil, 422, "validation_error", ["not both"]),
     ("/rank", #"{"prompt":"a","responses":[]}"#, nil, 422, "validation_error", ["'responses' must not be empty"]),
     ("/rank", #"{"prompt":"a","responses":["x",2]}"#, nil, 422, "validation_error", ["responses[1]"]),
@@ -115,7 +122,9 @@ private let invalidRequests: [(String, String, String?, Int, String, [String])] 
 }
 
 @Test func aScoreThatOverflowsFp32IsRefusedRatherThanSentAsInfinity() throws {
-    #expect(throws: ServiceError.self) { try RequestValidation.finalScores([1, Float.greatestFiniteMagnitude], alpha: 10) }
+    #expect(throws: ServiceError.self) {
+        try RequestValidation.finalScores([1, Float.greatestFiniteMagnitude], alpha: 10)
+    }
     #expect(throws: ServiceError.self) { try RequestValidation.finalScores([.nan], alpha: 1) }
     let largest = try RequestValidation.finalScores([2, -3], alpha: RequestValidation.maxAlphaMagnitude)
     #expect(zip(largest, [2e30, -3e30]).allSatisfy { abs($0 - $1) <= 1e-6 * abs($1) }, "\(largest)")
@@ -155,8 +164,12 @@ private let invalidRequests: [(String, String, String?, Int, String, [String])] 
         post("/score", json: "{\"prompt\":\"\(long)\",\"response\":\"b\",\"truncate\":false}"))
     #expect(single.status.code == 422)
     #expect(single.errorMessage.contains("the pair has 44 tokens, more than the model's limit of 16"))
-    let batch = await service.call(post(
-        "/score", json: "{\"pairs\":[{\"prompt\":\"a\",\"response\":\"b\"},{\"prompt\":\"\(long)\",\"response\":\"\"}],\"truncate\":false}"))
+    let batch = await service.call(
+        post(
+            "/score",
+            json:
+                "{\"pairs\":[{\"prompt\":\"a\",\"response\":\"b\"},{\"prompt\":\"\(long)\",\"response\":\"\"}],\"truncate\":false}"
+        ))
     #expect(batch.errorMessage.contains("pairs[1] has 42 tokens"))
     let rank = await service.call(
         post("/rank", json: "{\"prompt\":\"q\",\"responses\":[\"ok\",\"\(long)\"],\"truncate\":false}"))

@@ -77,7 +77,9 @@ enum PlannedRequest: Sendable {
 
     static func make(client: Int, request: Int, goldens: [ScoreGolden]) -> PlannedRequest {
         let seed = client * 31 + request * 7
-        let pair = { (i: Int) in Pair(prompt: goldens[i % goldens.count].prompt, response: goldens[i % goldens.count].response) }
+        let pair = { (i: Int) in
+            Pair(prompt: goldens[i % goldens.count].prompt, response: goldens[i % goldens.count].response)
+        }
         let alpha = [1, 0.5, -2, 3.25][seed % 4]
         switch (client + request) % 3 {
         case 0: return .single(pair(seed), alpha: alpha)
@@ -128,11 +130,14 @@ enum PlannedRequest: Sendable {
             for (score, pair) in zip(scores, pairs) { compare(score, pair, alpha) }
         case .rank(let prompt, let responses, let alpha):
             let ranking = try response.decoded(RankResponse.self).ranking
-            if ranking.map(\.index).sorted() != Array(responses.indices) { problems.append("rank: indices \(ranking.map(\.index))") }
+            if ranking.map(\.index).sorted() != Array(responses.indices) {
+                problems.append("rank: indices \(ranking.map(\.index))")
+            }
             for entry in ranking where responses.indices.contains(entry.index) {
                 compare(entry.score, Pair(prompt: prompt, response: responses[entry.index]), alpha)
             }
-            for (a, b) in zip(ranking, ranking.dropFirst()) where a.score < b.score || (a.score == b.score && a.index > b.index) {
+            for (a, b) in zip(ranking, ranking.dropFirst())
+            where a.score < b.score || (a.score == b.score && a.index > b.index) {
                 problems.append("rank: \(a) before \(b)")
             }
         }
@@ -142,7 +147,9 @@ enum PlannedRequest: Sendable {
 
 @Test func concurrentClientsGetTheScoresOfPairsScoredAlone() async throws {
     let (model, goldens) = try loadTinyModel()
-    let plans = (0..<64).map { client in (0..<20).map { PlannedRequest.make(client: client, request: $0, goldens: goldens) } }
+    let plans = (0..<64).map { client in
+        (0..<20).map { PlannedRequest.make(client: client, request: $0, goldens: goldens) }
+    }
     let alone = try AloneScores(model, pairs: plans.flatMap { $0.flatMap(\.pairs) })
     let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
     let port = runner.port
@@ -174,7 +181,8 @@ enum PlannedRequest: Sendable {
         (0..<4).map { request -> PlannedRequest in
             switch PlannedRequest.make(client: client, request: request, goldens: goldens) {
             case .batch(let pairs, let alpha): .batch(Array(pairs.prefix(3)), alpha: alpha)
-            case .rank(let prompt, let responses, let alpha): .rank(prompt: prompt, responses: Array(responses.prefix(3)), alpha: alpha)
+            case .rank(let prompt, let responses, let alpha):
+                .rank(prompt: prompt, responses: Array(responses.prefix(3)), alpha: alpha)
             case let single: single
             }
         }
@@ -191,7 +199,9 @@ enum PlannedRequest: Sendable {
             let (response, found) = try plan.send(connection, alone: alone)
             for problem in found { problems.append(problem) }
             statuses.withValue { $0[response.status, default: 0] += 1 }
-            if response.status == 429 && response.headers["retry-after"] != "1" { problems.append("429 without Retry-After") }
+            if response.status == 429 && response.headers["retry-after"] != "1" {
+                problems.append("429 without Retry-After")
+            }
         }
     }
     #expect(errors.isEmpty, "\(errors.prefix(5))")
@@ -202,7 +212,10 @@ enum PlannedRequest: Sendable {
     #expect(counts.keys.allSatisfy { $0 == 200 || $0 == 429 }, "\(counts)")
     let (ready, after) = try await onThread {
         let connection = try LoopbackClient(port: port)
-        return (try connection.get("/ready").status, try connection.post("/score", json: #"{"prompt":"a","response":"b"}"#).status)
+        return (
+            try connection.get("/ready").status,
+            try connection.post("/score", json: #"{"prompt":"a","response":"b"}"#).status
+        )
     }
     #expect(ready == 200)
     #expect(after == 200)
@@ -217,7 +230,11 @@ enum PlannedRequest: Sendable {
     let port = runner.port
     let batcher = runner.service.state.queue.batcher
     model.hold()
-    let running = Task { try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"running","response":"r"}"#).status } }
+    let running = Task {
+        try await onThread {
+            try LoopbackClient(port: port).post("/score", json: #"{"prompt":"running","response":"r"}"#).status
+        }
+    }
     #expect(await eventually { model.batchesInEngine == 1 })
     try await onThread {
         let client = try LoopbackClient(port: port)
@@ -225,9 +242,12 @@ enum PlannedRequest: Sendable {
         guard waitUntil({ batcher.stats.queuedItems == 1 }) else { throw ClientError(description: "never queued") }
     }  // the client is closed here, with its request still queued
     let metrics = runner.service.metrics
-    #expect(await eventually {
-        metricValue(String(decoding: metrics.exposition(), as: UTF8.self), #"reward_rejections_total{reason="disconnected"}"#) == 1
-    })
+    #expect(
+        await eventually {
+            metricValue(
+                String(decoding: metrics.exposition(), as: UTF8.self),
+                #"reward_rejections_total{reason="disconnected"}"#) == 1
+        })
     #expect(batcher.stats.queuedItems == 0)
     model.release()
     #expect(try await running.value == 200)
@@ -241,7 +261,9 @@ enum PlannedRequest: Sendable {
     let port = runner.port
     #expect(try await onThread { try LoopbackClient(port: port).get("/ready").status } == 200)
     model.hold()
-    let inFlight = Task { try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"late","response":"r"}"#) } }
+    let inFlight = Task {
+        try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"late","response":"r"}"#) }
+    }
     #expect(await eventually { model.batchesInEngine == 1 })
     let shutdown = Task { await runner.shutdown() }
     #expect(await eventually { runner.service.readiness == .draining })
@@ -250,8 +272,9 @@ enum PlannedRequest: Sendable {
     let response = try await inFlight.value
     #expect(response.status == 200)
     #expect(response.headers["connection"] == "close")
-    #expect(try response.decoded(ScoreResponse.self).score
-        == RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: "late", response: "r")))
+    #expect(
+        try response.decoded(ScoreResponse.self).score
+            == RewardModel.apply(alpha: 1, to: FakeScoringModel.expectedRaw(prompt: "late", response: "r")))
     await shutdown.value
     #expect(runner.service.state.queue.batcher.stats.pendingRequests == 0)
 }
