@@ -5,7 +5,6 @@ import Prometheus
 
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let requestLatency: DurationHistogram
     private let queueWait: DurationHistogram
     private let engineTime: DurationHistogram
     private let batchPairs: ValueHistogram
@@ -23,9 +22,6 @@ public final class ServiceMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), version: String) {
         self.registry = registry
-        requestLatency = registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", "seconds", "Time from a request's arrival to its answer"),
-            buckets: Self.latencyBuckets)
         queueWait = registry.makeDurationHistogram(
             descriptor: Self.name("queue_wait", "seconds", "Time a pair waited in the queue before its batch ran"),
             buckets: Self.latencyBuckets)
@@ -65,7 +61,10 @@ public final class ServiceMetrics: Sendable {
             descriptor: Self.name("http_requests", "total", "HTTP requests answered, by endpoint and status"),
             labels: [("endpoint", endpoint), ("status", "\(status)")]
         ).increment()
-        requestLatency.record(latency)
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", "seconds", "Time from a request's arrival to its answer"),
+            labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets
+        ).record(latency)
     }
 
     func recordRejection(_ reason: String) { rejectionCounter(reason).increment() }

@@ -78,7 +78,8 @@ import Testing
     #expect(metricValue(text, #"reward_http_requests_total{endpoint="/score",status="400"}"#) == 1)
     #expect(metricValue(text, #"reward_http_requests_total{endpoint="other",status="404"}"#) == 1)
     #expect(metricValue(text, "reward_pairs_scored_total") == 3)
-    #expect(metricValue(text, "reward_http_request_duration_seconds_count") == 4)
+    #expect(metricValue(text, #"reward_http_request_duration_seconds_count{endpoint="/score"}"#) == 3)
+    #expect(metricValue(text, #"reward_http_request_duration_seconds_count{endpoint="other"}"#) == 1)
     #expect(metricValue(text, #"reward_build_info{version="\#(RewardService.version)"}"#) == 1)
     #expect(metricValue(text, "reward_queue_depth_pairs") == 0)
     for name in [
