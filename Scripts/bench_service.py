@@ -9,8 +9,9 @@ against the engine's single-pair time.
 
 Offline = `reward-server score` reading the same pairs as JSON lines in batches of --batch-pairs
 (tokenize + packed forward pass, no HTTP); its start-up cost is removed by timing two workload
-sizes. The engine's single-pair time comes twice: from `score --batch-size 1` the same way, and
-from the server's own reward_engine_batch_seconds while one client sends one pair at a time.
+sizes. Latency uses one pair of median length sent --latency-requests times by one client; the
+engine's single-pair time for it comes twice: from `score --batch-size 1` on the same repeated pair
+(start-up cancelled the same way), and from the server's own reward_engine_batch_seconds meanwhile.
 Clients are Python threads with keep-alive connections sending single-pair /score requests.
 Stays out of the build and test graph; needs only the standard library.
 """
@@ -172,6 +173,7 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--batch-pairs", type=int, default=32)
     parser.add_argument("--batch-tokens", type=int, default=4096)
+    parser.add_argument("--latency-requests", type=int, default=40)
     args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="bench-service-")
     try:
@@ -179,12 +181,20 @@ def main():
         pairs = workload(args.pairs)
         small = max(4, args.pairs // 8)
         offline, offline_scores = offline_rate(args.binary, model, pairs, args.batch_pairs, args.threads, small)
-        single_count = min(len(pairs), 48)
-        single_rate, _ = offline_rate(args.binary, model, pairs[:single_count], 1, args.threads, 8)
+        # Latency is compared on one pair of median length, repeated, so mean and median agree.
+        median_pair = sorted(pairs, key=lambda p: len(p["prompt"]) + len(p["response"]))[len(pairs) // 2]
+        repeated = [median_pair] * args.latency_requests
+        single_rate, _ = offline_rate(args.binary, model, repeated, 1, args.threads, 8)
         single_time = 1 / single_rate
 
         server = Server(args.binary, model, args.threads, args.batch_pairs, args.batch_tokens, 4 * args.pairs)
         run_clients(server.port, pairs[:4], 1)  # warm the connection path
+        before = server.metrics()
+        _, latencies, _ = run_clients(server.port, repeated, 1)
+        after = server.metrics()
+        engine_single = (after["reward_engine_batch_seconds_sum"] - before["reward_engine_batch_seconds_sum"]) / (
+            after["reward_batch_size_pairs_count"] - before["reward_batch_size_pairs_count"])
+        p50_single = statistics.median(latencies)
         rows = []
         worst = 0.0
         for clients in [int(c) for c in args.concurrency.split(",")]:
@@ -203,17 +213,16 @@ def main():
     print(f"model: {args.model or 'MiniLM-L6 (384 wide, 6 layers) + seeded v2 head'}; {args.pairs} pairs, "
           f"engine threads {args.threads}, batches ≤ {args.batch_pairs} pairs / {args.batch_tokens} tokens")
     print(f"offline (reward-server score, batches of {args.batch_pairs}): {offline:.1f} pairs/s")
-    print(f"offline single-pair time (score --batch-size 1): {single_time * 1000:.1f} ms")
     print()
     print("| clients | pairs/s | vs offline | p50 latency (ms) | pairs/batch | engine s/batch | engine busy |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for clients, rate, p50, per_batch, engine_per_batch, busy in rows:
         print(f"| {clients} | {rate:.1f} | {rate / offline:.0%} | {p50 * 1000:.1f} | {per_batch:.1f} | "
               f"{engine_per_batch * 1000:.1f} ms | {busy:.0%} |")
-    one = rows[0]
     print()
-    print(f"1 client: p50 {one[2] * 1000:.1f} ms = {one[2] / single_time:.2f}× the offline single-pair time, "
-          f"{one[2] / one[4]:.2f}× the server's own engine time per single-pair batch ({one[4] * 1000:.1f} ms)")
+    print(f"latency, one client, the median-length pair {args.latency_requests}× in a row: p50 {p50_single * 1000:.1f} ms "
+          f"= {p50_single / single_time:.2f}× the offline single-pair time ({single_time * 1000:.1f} ms), "
+          f"{p50_single / engine_single:.2f}× the server's own engine time per batch ({engine_single * 1000:.1f} ms)")
     print(f"largest score difference service vs offline batches: {worst:.2e} (scaled); server exit status {status}")
 
 
