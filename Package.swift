@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -43,12 +44,20 @@ let package = Package(
             dependencies: ["CSocket", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Batching"),
-        .target(name: "RewardService", dependencies: ["Tokenizer", "Inference", "HTTPServer", "Batching"]),
+        .target(
+            name: "RewardService",
+            dependencies: [
+                "Tokenizer", "Inference", "HTTPServer", "Batching", "StrictJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "RewardServer",
             dependencies: [
                 "RewardService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Engine benchmark; nothing depends on it. `bash Scripts/bench.sh`.
@@ -70,7 +79,13 @@ let package = Package(
             dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
-        .testTarget(name: "RewardServiceTests", dependencies: ["RewardService", "TestSupport"]),
+        .testTarget(
+            name: "RewardServiceTests",
+            dependencies: [
+                "RewardService", "TestSupport", "HTTPServer", "Batching",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),
     ]
 )

@@ -1,11 +1,12 @@
-// The `reward-server` command line: subcommands share one model option group.
+// The `reward-server` command line: subcommands share one model option group. `serve` is async,
+// so the root command is too.
 import ArgumentParser
 
 @main
-struct RewardServerCommand: ParsableCommand {
+struct RewardServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward-server",
         abstract: "Score (prompt, response) pairs with a BERT reward model on CPU.",
-        subcommands: [ScoreCommand.self, TokenizeCommand.self]
+        subcommands: [ServeCommand.self, ScoreCommand.self, TokenizeCommand.self]
     )
 }

@@ -1,0 +1,48 @@
+// What the service needs from a model: pair encoding, raw scores for a packed batch, and facts for
+// /info. `RewardModel` is the real one; tests substitute fakes so every path runs without weights.
+import Foundation
+import Tokenizer
+
+/// Facts about the loaded model, for `/info` and the metrics' build info.
+public struct ModelDescription: Sendable, Equatable, Codable {
+    /// Where the model was loaded from.
+    public var path: String
+    /// `bert-reward` (v1 head) or `bert-sequence-classification` (v2 head).
+    public var layout: String
+    public var hiddenSize: Int
+    public var layers: Int
+    /// Longest input in tokens, special tokens included.
+    public var maxInputLength: Int
+
+    public init(path: String, layout: String, hiddenSize: Int, layers: Int, maxInputLength: Int) {
+        self.path = path
+        self.layout = layout
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.maxInputLength = maxInputLength
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, layout
+        case hiddenSize = "hidden_size"
+        case layers
+        case maxInputLength = "max_input_length"
+    }
+}
+
+public protocol ScoringModel: Sendable {
+    var modelDescription: ModelDescription { get }
+    /// The pair as the engine will see it; throws `RewardModelError.pairTooLong` when `truncate` is
+    /// off and the pair does not fit.
+    func encode(prompt: String, response: String, truncate: Bool) throws -> Encoding
+    /// Raw head outputs (no alpha), one per encoding, in order.
+    func rawScores(_ encodings: [Encoding]) throws -> [Float]
+}
+
+extension RewardModel: ScoringModel {
+    public var modelDescription: ModelDescription {
+        ModelDescription(
+            path: directory.path, layout: engine.config.layout.rawValue, hiddenSize: engine.config.hiddenSize,
+            layers: engine.config.layerCount, maxInputLength: maxLength)
+    }
+}

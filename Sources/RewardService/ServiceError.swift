@@ -1,0 +1,112 @@
+// Every way a service request can fail, and the one table that maps each to an HTTP status, an
+// error `type` string and extra headers. Handlers throw these; nothing else picks a status.
+import Batching
+import HTTPServer
+
+public enum ServiceError: Error, Equatable {
+    /// The body is not valid JSON (400).
+    case malformedJSON(String)
+    /// A Content-Type other than JSON (415).
+    case unsupportedMediaType(String)
+    /// Valid JSON that breaks the API's rules: a missing or wrongly typed field, a non-finite alpha,
+    /// an empty or too long list, an over-long pair with truncation off (422).
+    case validation(String)
+    /// No route for the path (404); answered by the `Router`, listed here to keep the table whole.
+    case notFound
+    /// The path exists but not for the method (405 + `Allow`); answered by the `Router`.
+    case methodNotAllowed
+    /// The request alone exceeds the queue's bounds, so it could never be admitted (413).
+    case requestTooLarge(String)
+    /// The queue is full right now (429 + `Retry-After`).
+    case overloaded
+    /// The model is not loaded and warmed up yet (503 + `Retry-After`).
+    case notReady
+    /// The service is shutting down (503 + `Retry-After`).
+    case draining
+    /// The request's deadline passed before its pairs were computed (504).
+    case deadlineExceeded
+    /// The client went away; nobody reads this answer (499, nginx's "client closed request").
+    case clientDisconnected
+    /// Anything else. The message is for the log only, never the response (500).
+    case internalError(String)
+
+    public var status: HTTPStatus {
+        Self.table(self).status
+    }
+
+    public var type: String {
+        Self.table(self).type
+    }
+
+    /// The one table: status and error type per kind.
+    static func table(_ error: ServiceError) -> (status: HTTPStatus, type: String) {
+        switch error {
+        case .malformedJSON: (.badRequest, "invalid_json")
+        case .unsupportedMediaType: (.unsupportedMediaType, "unsupported_media_type")
+        case .validation: (.unprocessableContent, "validation_error")
+        case .notFound: (.notFound, "not_found")
+        case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
+        case .requestTooLarge: (.contentTooLarge, "request_too_large")
+        case .overloaded: (.tooManyRequests, "overloaded")
+        case .notReady: (.serviceUnavailable, "not_ready")
+        case .draining: (.serviceUnavailable, "shutting_down")
+        case .deadlineExceeded: (.gatewayTimeout, "deadline_exceeded")
+        case .clientDisconnected: (HTTPStatus(code: 499, reason: "Client Closed Request"), "client_disconnected")
+        case .internalError: (.internalServerError, "internal_error")
+        }
+    }
+
+    /// The message a client sees. Internal errors say only where to look.
+    func publicMessage(requestID: String) -> String {
+        switch self {
+        case .malformedJSON(let message), .unsupportedMediaType(let message), .validation(let message),
+            .requestTooLarge(let message):
+            message
+        case .notFound: "no such route"
+        case .methodNotAllowed: "method not allowed"
+        case .overloaded: "the queue is full; retry later"
+        case .notReady: "the model is not ready yet; retry later"
+        case .draining: "the server is shutting down; retry on another replica"
+        case .deadlineExceeded: "the request was not computed before its deadline"
+        case .clientDisconnected: "the client disconnected"
+        case .internalError: "internal error (request \(requestID))"
+        }
+    }
+
+    /// The JSON error response, with `Retry-After` where the client should come back.
+    func response(requestID: String, retryAfterSeconds: Int) -> HTTPResponse {
+        var headers: HTTPHeaders = [:]
+        switch self {
+        case .overloaded, .notReady, .draining: headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
+        default: break
+        }
+        return .error(status, type: type, message: publicMessage(requestID: requestID), extraHeaders: headers)
+    }
+
+    /// How the batcher's failures read to a client.
+    init(_ error: BatchingError) {
+        switch error {
+        case .overloaded: self = .overloaded
+        case .requestTooLarge(let items, let tokens):
+            self = .requestTooLarge(
+                "the request's \(items) pairs (\(tokens) tokens) exceed the queue's bounds on their own")
+        case .deadlineExceeded: self = .deadlineExceeded
+        case .cancelled: self = .clientDisconnected
+        case .shuttingDown: self = .draining
+        case .invalidRequest(let message): self = .internalError("batcher rejected a submission: \(message)")
+        case .engineFailed(let underlying): self = .internalError("engine failed: \(underlying)")
+        }
+    }
+
+    /// The `reason` label of the rejections counter, for the kinds it counts.
+    var rejectionReason: String? {
+        switch self {
+        case .overloaded: "overloaded"
+        case .deadlineExceeded: "timeout"
+        case .clientDisconnected: "disconnected"
+        case .malformedJSON, .unsupportedMediaType, .validation, .requestTooLarge: "validation"
+        case .notReady, .draining: "unavailable"
+        case .notFound, .methodNotAllowed, .internalError: nil
+        }
+    }
+}
