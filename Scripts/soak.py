@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Soak test: the service at saturation for a fixed time, counting every non-200 answer and
+sampling the server's RSS, to show it neither fails nor grows under sustained load.
+
+    swift build -c release --product reward-server
+    python3 Scripts/soak.py --seconds 600          # MiniLM-L6 + seeded v2 head, 32 clients
+
+Clients are threads with keep-alive connections sending a mix of single /score, batch /score
+(2-8 pairs) and /rank (2-8 responses). RSS is read from /proc every 10 s; growth is measured from
+the end of the warm-up (--warmup seconds) to the end. Exits non-zero on any error or on growth
+of 5% or more. Needs only the standard library (and Scripts/bench_service.py beside it).
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_service import ROOT, Server, assemble_minilm, workload  # noqa: E402
+
+
+def request_for(rng, pairs):
+    kind = rng.random()
+    if kind < 0.5:
+        return "/score", rng.choice(pairs)
+    if kind < 0.8:
+        return "/score", {"pairs": rng.sample(pairs, rng.randint(2, 8)), "alpha": rng.choice([1, 2.5, -1])}
+    chosen = rng.sample(pairs, rng.randint(2, 8))
+    return "/rank", {"prompt": chosen[0]["prompt"], "responses": [p["response"] for p in chosen], "top_k": 3}
+
+
+def client(port, pairs, seed, stop, counts, lock):
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    while not stop.is_set():
+        path, body = request_for(rng, pairs)
+        try:
+            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            status = f"client error {type(error).__name__}"
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        with lock:
+            counts[status] = counts.get(status, 0) + 1
+    conn.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/reward-server"))
+    parser.add_argument("--model", help="model directory (default: MiniLM-L6 with the seeded v2 head)")
+    parser.add_argument("--seconds", type=int, default=600)
+    parser.add_argument("--warmup", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    scratch = tempfile.mkdtemp(prefix="soak-")
+    try:
+        model = args.model or assemble_minilm(scratch)
+        server = Server(args.binary, model, args.threads, 32, 4096, 4096)
+        pairs = workload(256, seed=3)
+        stop, lock, counts = threading.Event(), threading.Lock(), {}
+        threads = [threading.Thread(target=client, args=(server.port, pairs, i, stop, counts, lock))
+                   for i in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        start = time.monotonic()
+        samples = []
+        while (elapsed := time.monotonic() - start) < args.seconds:
+            time.sleep(min(10, args.seconds - elapsed))
+            samples.append((time.monotonic() - start, rss_kib(server.process.pid)))
+            print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB  requests {sum(counts.values())}",
+                  flush=True)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        status = server.stop()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    after_warmup = next(rss for t, rss in samples if t >= args.warmup)
+    growth = (samples[-1][1] - after_warmup) / after_warmup
+    total = sum(counts.values())
+    errors = total - counts.get(200, 0)
+    print(f"{total} requests in {args.seconds} s ({total / args.seconds:.0f}/s), answers {counts}")
+    print(f"RSS after {args.warmup} s warm-up {after_warmup / 1024:.1f} MiB, at the end {samples[-1][1] / 1024:.1f} MiB "
+          f"(growth {growth:+.1%}); server exit status {status}")
+    sys.exit(0 if errors == 0 and growth < 0.05 and status == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
