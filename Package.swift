@@ -76,9 +76,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTPServer", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "BatchingTests", dependencies: ["Batching"]),
+        .testTarget(name: "BatchingTests", dependencies: ["Batching", "TestSupport"]),
         .testTarget(
             name: "RewardServiceTests",
             dependencies: [

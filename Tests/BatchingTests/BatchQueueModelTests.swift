@@ -2,6 +2,7 @@
 // cancellations and deadlines, up to two batches running at once and finishing in any order,
 // some failing. Every request must end exactly once, survivors with exactly their own outputs in
 // order, every batch within its limits and in arrival order, and the queue empty at the end.
+import TestSupport
 import Testing
 
 @testable import Batching

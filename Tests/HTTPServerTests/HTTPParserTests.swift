@@ -1,6 +1,7 @@
 // Parser rules for well-formed input; every case is replayed whole, byte by byte and in
 // seeded random splits and must give the same events each time.
 
+import TestSupport
 import Testing
 
 @testable import HTTPServer

@@ -1,22 +1,9 @@
 // Helpers shared by the parser and state-machine tests: replaying an input whole, byte by
-// byte and in seeded random splits, and a seeded generator so failures reproduce.
+// byte and in seeded random splits (TestSupport's seeded generator, so failures reproduce).
+
+import TestSupport
 
 @testable import HTTPServer
-
-/// SplitMix64: small, seeded, reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The ways an input is cut into feeds: whole, byte by byte, and `randomSplits` random cuts.
 func splittings(of input: [UInt8], seed: UInt64 = 0x5EED, randomSplits: Int = 16) -> [[ArraySlice<UInt8>]] {

@@ -1,6 +1,7 @@
 // Seeded random damage to valid checkpoints: whatever the bytes, opening and reading either succeeds
 // or throws a WeightError; it never traps, hangs or throws anything else.
 
+import TestSupport
 import Testing
 
 @testable import Inference
