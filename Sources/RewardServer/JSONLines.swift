@@ -14,7 +14,9 @@ struct ErrorLine: Encodable {
 
 enum JSONLines {
     /// Reads stdin in chunks of `chunkSize` lines; each chunk is handed over whole so it can be batched.
-    static func forEachChunk(chunkSize: Int, _ body: ([(line: Int, result: Result<PairLine, Error>)]) throws -> Void) rethrows {
+    static func forEachChunk(chunkSize: Int, _ body: ([(line: Int, result: Result<PairLine, Error>)]) throws -> Void)
+        rethrows
+    {
         var chunk: [(line: Int, result: Result<PairLine, Error>)] = []
         var number = 0
         while let text = readLine(strippingNewline: true) {

@@ -33,7 +33,9 @@ struct ModelOptions: ParsableArguments {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard maxLength >= 3 else { throw ValidationError("--max-length must be at least 3 (room for [CLS] and two [SEP])") }
+        guard maxLength >= 3 else {
+            throw ValidationError("--max-length must be at least 3 (room for [CLS] and two [SEP])")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -47,4 +49,13 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> RewardModel {
         try RewardModel(directory: URL(fileURLWithPath: model), options: encodingOptions, threads: threads)
     }
+}
+
+/// The pair given on the command line; without `--prompt`, subcommands read JSON lines from stdin.
+struct PairOptions: ParsableArguments {
+    @Option(help: "The prompt. Without it, pairs are read from stdin as JSON lines.")
+    var prompt: String?
+
+    @Option(help: "The response (used with --prompt).")
+    var response: String = ""
 }

@@ -10,16 +10,13 @@ struct ScoreLine: Encodable {
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "Print the reward score of a pair, or of each JSON line {\"prompt\", \"response\", \"alpha\"?} on stdin."
+        abstract:
+            "Print the reward score of a pair, or of each JSON line {\"prompt\", \"response\", \"alpha\"?} on stdin."
     )
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "The prompt. Without it, pairs are read from stdin as JSON lines.")
-    var prompt: String?
-
-    @Option(help: "The response to score (used with --prompt).")
-    var response: String = ""
+    @OptionGroup var pair: PairOptions
 
     @Option(help: "Multiplier applied to the raw score; must be finite.")
     var alpha: Double = 1
@@ -34,8 +31,8 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let rewardModel = try model.load()
-        if let prompt {
-            let score = try rewardModel.scores([(prompt, response, alpha)])[0]
+        if let prompt = pair.prompt {
+            let score = try rewardModel.scores([(prompt, pair.response, alpha)])[0]
             JSONLines.write(ScoreLine(score: score))
             return
         }

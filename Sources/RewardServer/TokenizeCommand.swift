@@ -16,24 +16,20 @@ struct TokenizeCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "The prompt. Without it, pairs are read from stdin as JSON lines.")
-    var prompt: String?
-
-    @Option(help: "The response (used with --prompt).")
-    var response: String = ""
+    @OptionGroup var pair: PairOptions
 
     func run() throws {
         let rewardModel = try model.load()
-        if let prompt {
-            JSONLines.write(try Self.line(rewardModel, prompt, response))
+        if let prompt = pair.prompt {
+            JSONLines.write(try Self.line(rewardModel, prompt, pair.response))
             return
         }
         var failures = 0
         JSONLines.forEachChunk(chunkSize: 1) { chunk in
             for entry in chunk {
                 do {
-                    let pair = try entry.result.get()
-                    JSONLines.write(try Self.line(rewardModel, pair.prompt, pair.response))
+                    let input = try entry.result.get()
+                    JSONLines.write(try Self.line(rewardModel, input.prompt, input.response))
                 } catch {
                     failures += 1
                     JSONLines.write(ErrorLine(error: "line \(entry.line): \(JSONLines.describe(error))"))

@@ -47,7 +47,8 @@ public final class RewardModel: Sendable {
         let engine = try RewardEngine(directory: directory, threads: threads)
         let tokenizer = try BertTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
-            throw RewardModelError.vocabularyMismatch(tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)
+            throw RewardModelError.vocabularyMismatch(
+                tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)
         }
         self.directory = directory
         self.tokenizer = tokenizer
