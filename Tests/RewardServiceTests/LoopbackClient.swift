@@ -1,9 +1,10 @@
 // A blocking HTTP/1.1 client over a loopback socket (keep-alive, Content-Length bodies), and a way to
 // run many of them on their own threads, outside the Swift concurrency pool the server's handlers
-// need. Adapted from the HTTPServer tests' client; test targets do not share code with each other.
+// need. The socket comes from TestSupport.
 import Foundation
 import Glibc
 import HTTPServer
+import TestSupport
 
 struct ClientError: Error, CustomStringConvertible {
     let description: String
@@ -26,20 +27,7 @@ final class LoopbackClient {
     private var pending: [UInt8] = []
 
     init(port: Int, timeout: Duration = .seconds(10)) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError(description: "socket: errno \(errno)") }
-        var time = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else { throw ClientError(description: "connect: errno \(errno)") }
+        fd = try connectLoopback(port: port, receiveTimeout: timeout)
     }
 
     deinit { close(fd) }
