@@ -1,8 +1,48 @@
 // Matrix products through OpenBLAS. Weights stay in PyTorch's `[out, in]` layout and are used
 // transposed (CblasTrans costs nothing in OpenBLAS's packing), so a mapped checkpoint is used as is.
+// OpenBLAS itself runs single-threaded: the engine splits products across its own threads, because
+// OpenBLAS's idle pool threads spin for a while after each call and would steal the cores from the
+// attention and elementwise work that runs on the engine's threads in between.
 import CBLAS
 
 enum Matmul {
+    /// `out = x · Wᵀ` split across `parallel`'s threads: by rows for tall products, by output
+    /// columns for short ones (where every thread packing all of W would cost more than the product).
+    /// Each thread computes whole dot products over the full K, so values do not depend on the split.
+    static func times(
+        _ x: UnsafePointer<Float>, rows: Int, _ weight: FloatTensor, into out: UnsafeMutablePointer<Float>,
+        parallel: Parallel
+    ) {
+        let outputs = weight.shape[0]
+        let inputs = weight.shape[1]
+        let w = weight.values.baseAddress!
+        if rows >= 256 {
+            parallel.forEachChunk(count: rows, grain: 64) { _, range in
+                product(
+                    x + range.lowerBound * inputs, range.count, w, outputs, inputs, out + range.lowerBound * outputs,
+                    outputs)
+            }
+        } else {
+            // Column blocks of 64 keep every slice a multiple of the kernels' widths.
+            parallel.forEachChunk(count: (outputs + 63) / 64) { _, blocks in
+                let first = blocks.lowerBound * 64
+                let last = min(blocks.upperBound * 64, outputs)
+                product(x, rows, w + first * inputs, last - first, inputs, out + first, outputs)
+            }
+        }
+    }
+
+    /// One single-threaded sgemm: `c[m, n] = a[m, k] · b[n, k]ᵀ`, `c` with leading dimension `ldc`.
+    private static func product(
+        _ a: UnsafePointer<Float>, _ m: Int, _ b: UnsafePointer<Float>, _ n: Int, _ k: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0, c,
+            Int32(ldc))
+    }
+
     /// `out[rows, W.outputs] = x[rows, W.inputs] · Wᵀ` (no bias; callers fuse it into the next pass).
     static func times(
         _ x: UnsafePointer<Float>, rows: Int, _ weight: FloatTensor, into out: UnsafeMutablePointer<Float>
@@ -35,7 +75,7 @@ enum Matmul {
     }
 }
 
-/// OpenBLAS's own thread pool size; the engine sets it once from its thread budget.
+/// OpenBLAS's own thread pool size. The engine keeps it at 1 and threads products itself.
 public enum BLASThreads {
     public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
     public static var current: Int { Int(openblas_get_num_threads()) }

@@ -69,14 +69,15 @@ struct BertAttention {
         let rows = batch.tokenCount
         let x = UnsafePointer(ws.hidden.baseAddress!)
         for (linear, out) in [(weights.query, ws.query), (weights.key, ws.key), (weights.value, ws.value)] {
-            Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!)
+            Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!, parallel: parallel)
             parallel.forEachChunk(count: rows, grain: 16) { _, range in
                 Elementwise.addBias(out.baseAddress!, rows: range, linear.bias)
             }
         }
         attendAll(batch, ws)
         Matmul.times(
-            ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!)
+            ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!,
+            parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             Elementwise.biasResidualLayerNorm(
                 ws.projected.baseAddress!, bias: weights.attentionOutput.bias, residual: ws.hidden.baseAddress!,
@@ -85,14 +86,12 @@ struct BertAttention {
     }
 
     /// Every (sequence, head) pair is independent: they are spread over the threads, each with its
-    /// own score block, while OpenBLAS runs single-threaded inside them (no oversubscription).
+    /// own score block (OpenBLAS is single-threaded, see `Matmul`).
     private func attendAll(_ batch: PackedBatch, _ ws: Workspace) {
         let heads = config.headCount
         let longest = batch.lengths.max() ?? 0
         // Longest sequences first, so the interleaved split stays balanced.
         let order = batch.lengths.indices.sorted { batch.lengths[$0] > batch.lengths[$1] }
-        BLASThreads.set(1)
-        defer { BLASThreads.set(parallel.threads) }
         parallel.forEachInterleaved(count: order.count * heads) { chunk, task in
             let sequence = order[task / heads]
             attend(
@@ -127,11 +126,14 @@ struct BertFeedForward {
     func forward(_ batch: PackedBatch, _ ws: Workspace) {
         let rows = batch.tokenCount
         Matmul.times(
-            ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!)
+            ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!,
+            parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 4) { _, range in
             Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
         }
-        Matmul.times(ws.intermediate.baseAddress!, rows: rows, weights.output.weight, into: ws.projected.baseAddress!)
+        Matmul.times(
+            ws.intermediate.baseAddress!, rows: rows, weights.output.weight, into: ws.projected.baseAddress!,
+            parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             Elementwise.biasResidualLayerNorm(
                 ws.projected.baseAddress!, bias: weights.output.bias, residual: ws.hidden.baseAddress!,

@@ -16,6 +16,8 @@ public final class RewardEngine: Sendable {
         self.config = config
         self.store = store
         encoder = BertEncoder(weights: weights, config: config, threads: max(1, threads))
+        // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
+        BLASThreads.set(1)
         head = RewardHead(weights: weights.head)
     }
 
@@ -25,16 +27,13 @@ public final class RewardEngine: Sendable {
         try self.init(config: config, weights: WeightFiles.open(directory: directory), threads: threads)
     }
 
-    /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process
-    /// (each already uses every thread it was given, and OpenBLAS's thread count is process-wide). A sequence's score does not depend on the
+    /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
+    /// since each already uses every thread it was given. A sequence's score does not depend on the
     /// others in the batch: linear layers are row-wise and attention stays within a sequence.
     public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, config: config)
-        let cls = ComputeLock.shared.withLock { _ in
-            BLASThreads.set(encoder.parallel.threads)
-            return encoder.clsVectors(batch)
-        }
+        let cls = ComputeLock.shared.withLock { _ in encoder.clsVectors(batch) }
         return head.scores(cls: cls, count: batch.sequenceCount)
     }
 }
