@@ -66,7 +66,7 @@ let package = Package(
             dependencies: ["Inference"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(

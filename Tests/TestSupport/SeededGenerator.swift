@@ -1,16 +1,5 @@
-// The seeded random generator every test target uses, so randomized tests replay exactly.
+// The seeded random generator every test target uses, so randomized tests replay exactly: the
+// engine's own SplitMix64 (which seeds benchmark weights), not a second copy of it.
+import Inference
 
-/// SplitMix64: small, fast, and the same sequence for the same seed on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+public typealias SeededGenerator = SplitMix64

@@ -34,6 +34,22 @@ final class Workspace {
     }
 }
 
+extension Workspace {
+    /// `hidden = LayerNorm(input · Wᵀ + b + hidden)`: BertSelfOutput and BertOutput, the projection
+    /// back to the hidden width followed by the residual and LayerNorm pass.
+    func projectAddNormalize(
+        _ input: UnsafePointer<Float>, rows: Int, _ linear: Linear, _ norm: LayerNormWeights, _ config: ModelConfig,
+        _ parallel: Parallel
+    ) {
+        Matmul.times(input, rows: rows, linear.weight, into: projected.baseAddress!, parallel: parallel)
+        parallel.forEachChunk(count: rows, grain: 16) { _, range in
+            Elementwise.biasResidualLayerNorm(
+                projected.baseAddress!, bias: linear.bias, residual: hidden.baseAddress!, rows: range, norm: norm,
+                eps: config.layerNormEps)
+        }
+    }
+}
+
 /// word + token-type + position embeddings, then LayerNorm (BertEmbeddings.forward).
 struct BertEmbeddings {
     let weights: EmbeddingWeights
@@ -75,14 +91,8 @@ struct BertAttention {
             }
         }
         attendAll(batch, ws)
-        Matmul.times(
-            ws.context.baseAddress!, rows: rows, weights.attentionOutput.weight, into: ws.projected.baseAddress!,
-            parallel: parallel)
-        parallel.forEachChunk(count: rows, grain: 16) { _, range in
-            Elementwise.biasResidualLayerNorm(
-                ws.projected.baseAddress!, bias: weights.attentionOutput.bias, residual: ws.hidden.baseAddress!,
-                rows: range, norm: weights.attentionNorm, eps: config.layerNormEps)
-        }
+        ws.projectAddNormalize(
+            ws.context.baseAddress!, rows: rows, weights.attentionOutput, weights.attentionNorm, config, parallel)
     }
 
     /// Every (sequence, head) pair is independent: they are spread over the threads, each with its
@@ -131,14 +141,8 @@ struct BertFeedForward {
         parallel.forEachChunk(count: rows, grain: 4) { _, range in
             Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
         }
-        Matmul.times(
-            ws.intermediate.baseAddress!, rows: rows, weights.output.weight, into: ws.projected.baseAddress!,
-            parallel: parallel)
-        parallel.forEachChunk(count: rows, grain: 16) { _, range in
-            Elementwise.biasResidualLayerNorm(
-                ws.projected.baseAddress!, bias: weights.output.bias, residual: ws.hidden.baseAddress!,
-                rows: range, norm: weights.outputNorm, eps: config.layerNormEps)
-        }
+        ws.projectAddNormalize(
+            ws.intermediate.baseAddress!, rows: rows, weights.output, weights.outputNorm, config, parallel)
     }
 }
 
