@@ -86,6 +86,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),
+        .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "RewardService", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 // Options every model-using subcommand shares, and how they become a loaded RewardModel.
 import ArgumentParser
 import Foundation
+import Logging
 import RewardService
 import Tokenizer
 
@@ -13,8 +14,17 @@ enum TruncationSideChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Model directory: config.json, weights (model.safetensors or pytorch_model.bin), tokenizer files.")
-    var model: String
+    static let defaultModel = "nicholasKluge/RewardModel"
+
+    @Option(
+        help: """
+            A model directory (config.json, model.safetensors or pytorch_model.bin, tokenizer files) or a \
+            Hugging Face Hub repo id, downloaded once into the Hub cache ($HF_HOME/hub) and reused offline.
+            """)
+    var model: String = ModelOptions.defaultModel
+
+    @Option(help: "Hub revision (branch, tag or commit) when --model is a repo id.")
+    var revision: String = "main"
 
     @Option(help: "Longest input in tokens, special tokens included (capped by the model's max_position_embeddings).")
     var maxLength: Int = 512
@@ -29,7 +39,11 @@ struct ModelOptions: ParsableArguments {
             """)
     var tokenTypeIds: TypeIdChoice = .zeros
 
-    @Option(help: "CPU threads for the matrix products.")
+    @Option(
+        help: """
+            CPU threads for the forward pass. Match the CPUs the process may use (a container's CPU \
+            limit): more threads than cores slow every batch down.
+            """)
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
@@ -46,8 +60,14 @@ struct ModelOptions: ParsableArguments {
             typeIds: tokenTypeIds == .segments ? .segments : .zeros)
     }
 
-    func load() throws -> RewardModel {
-        try RewardModel(directory: URL(fileURLWithPath: model), options: encodingOptions, threads: threads)
+    /// The model's directory: `--model` itself when it is a local directory, else the Hub snapshot.
+    func resolveDirectory(logger: Logger) async throws -> URL {
+        URL(fileURLWithPath: model)
+    }
+
+    func load(logger: Logger = Logger(label: "reward-server")) async throws -> RewardModel {
+        let directory = try await resolveDirectory(logger: logger)
+        return try RewardModel(directory: directory, options: encodingOptions, threads: threads)
     }
 }
 

@@ -7,7 +7,7 @@ struct ScoreLine: Encodable {
     let score: Double
 }
 
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract:
@@ -29,8 +29,8 @@ struct ScoreCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
-    func run() throws {
-        let rewardModel = try model.load()
+    func run() async throws {
+        let rewardModel = try await model.load()
         if let prompt = pair.prompt {
             let score = try rewardModel.scores([(prompt, pair.response, alpha)])[0]
             JSONLines.write(ScoreLine(score: score))

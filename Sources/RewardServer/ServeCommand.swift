@@ -15,6 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
             Start-up: load the model, run one warm-up pass, start the batcher, listen, then report ready \
             (GET /ready → 200). SIGTERM/SIGINT: /ready turns 503, the listener closes, requests in flight \
             finish, the queue drains, and the process exits 0. Logs go to stderr.
+
+            \(EnvironmentTwins.helpDiscussion(for: "serve"))
+            Hub: HF_HOME (cache at $HF_HOME/hub), HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 (cache only).
             """)
 
     @OptionGroup var model: ModelOptions
@@ -63,14 +66,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "alpha for requests that give none; must be finite.")
     var defaultAlpha: Double = 1
 
-    @Flag(inversion: .prefixedNo, help: "Truncate over-long pairs when a request does not say (`truncate`).")
-    var truncate: Bool = true
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Truncate over-long pairs (longest first) when a request does not say (`truncate`); with \
+            --no-auto-truncate such a pair is a 422 instead of a score of a shortened text.
+            """)
+    var autoTruncate: Bool = true
 
-    @Option(help: "Seconds to let requests in flight finish at shutdown before closing their connections.")
+    @Option(
+        help: """
+            Seconds to let requests in flight finish at shutdown before closing their connections. Keep \
+            it below the platform's grace period (Kubernetes: terminationGracePeriodSeconds minus preStop).
+            """)
     var drainTimeout: Double = 25
+
+    @Option(
+        help: """
+            Require `Authorization: Bearer <key>` on /score and /rank (401 otherwise); /health, /ready, \
+            /metrics, /info and /openapi.json stay open. Prefer the environment variable: flags show in `ps`.
+            """)
+    var apiKey: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: LogLevelChoice = .info
+
+    @Option(help: "Log format on stderr: 'text' for people, 'json' (one object per line) for log collectors.")
+    var logFormat: LogFormat = .text
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -92,24 +114,44 @@ struct ServeCommand: AsyncParsableCommand {
             maxBatchItems: maxBatchPairs, maxBatchTokens: maxBatchTokens, maxBatchDelay: .milliseconds(maxBatchDelay),
             maxQueuedItems: maxQueuedPairs, maxQueuedTokens: maxQueuedTokens)
         let requests = RequestLimits(
-            maxItemsPerRequest: maxItemsPerRequest, defaultAlpha: defaultAlpha, defaultTruncate: truncate,
+            maxItemsPerRequest: maxItemsPerRequest, defaultAlpha: defaultAlpha, defaultTruncate: autoTruncate,
             requestTimeout: .seconds(requestTimeout))
-        return ServiceConfiguration(http: http, batching: batching, requests: requests)
+        return ServiceConfiguration(
+            http: http, batching: batching, requests: requests, authorization: BearerAuthorization(key: apiKey))
     }
 
     func run() async throws {
-        let level = logLevel.level
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LogOutput.bootstrap(format: logFormat, level: logLevel.level)
         let logger = Logger(label: "reward-server")
+        logger.info("configuration", metadata: effectiveConfiguration(environment: ProcessInfo.processInfo.environment))
+        let directory = try await model.resolveDirectory(logger: logger)
         try await ServiceRunner.runUntilShutdownSignal {
             try ServiceRunner.launch(
-                directory: URL(fileURLWithPath: model.model), options: model.encodingOptions, threads: model.threads,
+                directory: directory, options: model.encodingOptions, threads: model.threads,
                 configuration: serviceConfiguration, logger: logger)
         }
+    }
+
+    /// Every setting in force, as the start-up log shows it: secrets redacted, and which
+    /// variables of the environment were read.
+    func effectiveConfiguration(environment: [String: String]) -> Logger.Metadata {
+        var metadata = serviceConfiguration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
+        let model: [String: String] = [
+            "model": self.model.model, "revision": self.model.revision, "threads": "\(self.model.threads)",
+            "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
+            "tokenTypeIds": self.model.tokenTypeIds.rawValue, "drainTimeout": "\(drainTimeout)",
+            "logLevel": logLevel.rawValue, "logFormat": logFormat.rawValue,
+        ]
+        metadata.merge(model.mapValues { .string($0) }) { $1 }
+        let twins = EnvironmentTwins.serve.map(\.variable).filter { environment[$0]?.isEmpty == false }
+        metadata["environment"] = .array(twins.map { .string($0) })
+        var hub: Logger.Metadata = [:]
+        for name in EnvironmentTwins.hubVariables {
+            guard let value = environment[name] else { continue }
+            hub[name] = .string(name == "HF_TOKEN" ? "<redacted>" : value)
+        }
+        metadata["hub"] = .dictionary(hub)
+        return metadata
     }
 }
 

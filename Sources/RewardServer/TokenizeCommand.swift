@@ -8,7 +8,7 @@ struct TokenizeLine: Encodable {
     let tokens: [String]
 }
 
-struct TokenizeCommand: ParsableCommand {
+struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
         abstract: "Print {\"ids\", \"tokens\"} for a pair, or for each JSON line {\"prompt\", \"response\"} on stdin."
@@ -18,8 +18,8 @@ struct TokenizeCommand: ParsableCommand {
 
     @OptionGroup var pair: PairOptions
 
-    func run() throws {
-        let rewardModel = try model.load()
+    func run() async throws {
+        let rewardModel = try await model.load()
         if let prompt = pair.prompt {
             JSONLines.write(try Self.line(rewardModel, prompt, pair.response))
             return

@@ -5,6 +5,8 @@
 enum OpenAPIDocument {
     static func json(configuration: ServiceConfiguration) -> String {
         let maxItems = configuration.requests.maxItemsPerRequest
+        // Scoring routes declare the bearer scheme only when the server requires a key.
+        let security = configuration.authorization == nil ? "" : #""security": [{"apiKey": []}],"#
         return """
             {
               "openapi": "3.1.0",
@@ -17,6 +19,7 @@ enum OpenAPIDocument {
                 "/score": {
                   "post": {
                     "operationId": "score",
+                    \(security)
                     "summary": "Score one pair, or a batch of pairs in input order",
                     "requestBody": {
                       "required": true,
@@ -37,6 +40,7 @@ enum OpenAPIDocument {
                 "/rank": {
                   "post": {
                     "operationId": "rank",
+                    \(security)
                     "summary": "Rank candidate responses to one prompt, highest score first, ties by lower index",
                     "requestBody": {
                       "required": true,
@@ -91,6 +95,9 @@ enum OpenAPIDocument {
                 }
               },
               "components": {
+                "securitySchemes": {
+                  "apiKey": {"type": "http", "scheme": "bearer", "description": "The key given by --api-key / REWARD_SERVER_API_KEY"}
+                },
                 "schemas": {
                   \(schemas(maxItems: maxItems))
                 },
@@ -107,6 +114,7 @@ enum OpenAPIDocument {
 
     private static let errorRefs = """
         "400": {"$ref": "#/components/responses/BadRequest"},
+                      "401": {"$ref": "#/components/responses/Unauthorized"},
                       "413": {"$ref": "#/components/responses/TooLarge"},
                       "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
                       "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -209,7 +217,8 @@ enum OpenAPIDocument {
     private static func responses(_ configuration: ServiceConfiguration) -> String {
         let maxBody = configuration.http.limits.maxBodyBytes
         return """
-            "BadRequest": {"description": "The body is not valid JSON (type invalid_json), or the HTTP framing is bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "Unauthorized": {"description": "The server requires an API key and the request lacks it or has another (unauthorized)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "BadRequest": {"description": "The body is not valid JSON (type invalid_json), or the HTTP framing is bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "TooLarge": {"description": "The body is over \(maxBody) bytes (payload_too_large), or the request's pairs exceed the queue's bounds on their own (request_too_large)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "UnsupportedMediaType": {"description": "A Content-Type other than application/json or */*+json (unsupported_media_type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Unprocessable": {"description": "Valid JSON that breaks the rules (validation_error): a missing or wrongly typed field, a non-finite alpha or one beyond ±1e30, an empty list or one over \(configuration.requests.maxItemsPerRequest) items, top_k below 1, both prompt/response and pairs, an over-long pair with truncate false, a score that overflows fp32", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -31,10 +31,14 @@ extension ServiceState {
         }
     }
 
-    /// Readiness first (a draining server takes no new work), then media type, then the body.
+    /// The API key first (nothing about the service shows without it), then readiness (a draining
+    /// server takes no new work), then media type, then the body.
     private func decodeBody<T>(
         _ request: HTTPRequest, _ decode: ([UInt8]) throws(ServiceError) -> T
     ) throws(ServiceError) -> T {
+        if let authorization = configuration.authorization, !authorization.permits(request.headers["authorization"]) {
+            throw .unauthorized
+        }
         switch readiness {
         case .starting: throw .notReady
         case .draining: throw .draining

@@ -44,14 +44,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var http: HTTPServerConfiguration
     public var batching: BatchLimits
     public var requests: RequestLimits
+    /// When set, /score and /rank need `Authorization: Bearer <key>`.
+    public var authorization: BearerAuthorization?
 
     public init(
         http: HTTPServerConfiguration = HTTPServerConfiguration(), batching: BatchLimits = BatchLimits(),
-        requests: RequestLimits = RequestLimits()
+        requests: RequestLimits = RequestLimits(), authorization: BearerAuthorization? = nil
     ) {
         self.http = http
         self.batching = batching
         self.requests = requests
+        self.authorization = authorization
     }
 
     /// Everything wrong with the whole tree, including limits that contradict each other.
@@ -65,7 +68,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         return problems
     }
 
-    /// One line per setting, for the start-up log (nothing here is secret).
+    /// One line per setting, for the start-up log. The API key itself never appears.
     public var logMetadata: [String: String] {
         [
             "host": http.host, "port": "\(http.port)", "maxBodyBytes": "\(http.limits.maxBodyBytes)",
@@ -74,6 +77,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "maxQueuedTokens": "\(batching.maxQueuedTokens)", "requestTimeout": "\(requests.requestTimeout)",
             "maxItemsPerRequest": "\(requests.maxItemsPerRequest)", "defaultAlpha": "\(requests.defaultAlpha)",
             "defaultTruncate": "\(requests.defaultTruncate)",
+            "apiKey": authorization == nil ? "off" : "<redacted>",
         ]
     }
 }

@@ -11,6 +11,8 @@ public enum ServiceError: Error, Equatable {
     /// Valid JSON that breaks the API's rules: a missing or wrongly typed field, a non-finite alpha,
     /// an empty or too long list, an over-long pair with truncation off (422).
     case validation(String)
+    /// An API key is configured and the request does not carry it (401 + `WWW-Authenticate`).
+    case unauthorized
     /// No route for the path (404); answered by the `Router`, listed here to keep the table whole.
     case notFound
     /// The path exists but not for the method (405 + `Allow`); answered by the `Router`.
@@ -44,6 +46,7 @@ public enum ServiceError: Error, Equatable {
         case .malformedJSON: (.badRequest, "invalid_json")
         case .unsupportedMediaType: (.unsupportedMediaType, "unsupported_media_type")
         case .validation: (.unprocessableContent, "validation_error")
+        case .unauthorized: (.unauthorized, "unauthorized")
         case .notFound: (.notFound, "not_found")
         case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
         case .requestTooLarge: (.contentTooLarge, "request_too_large")
@@ -62,6 +65,7 @@ public enum ServiceError: Error, Equatable {
         case .malformedJSON(let message), .unsupportedMediaType(let message), .validation(let message),
             .requestTooLarge(let message):
             message
+        case .unauthorized: "missing or wrong API key: send Authorization: Bearer <key>"
         case .notFound: "no such route"
         case .methodNotAllowed: "method not allowed"
         case .overloaded: "the queue is full; retry later"
@@ -78,6 +82,7 @@ public enum ServiceError: Error, Equatable {
         var headers: HTTPHeaders = [:]
         switch self {
         case .overloaded, .notReady, .draining: headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
+        case .unauthorized: headers.add(name: "WWW-Authenticate", value: #"Bearer realm="reward-server""#)
         default: break
         }
         return .error(status, type: type, message: publicMessage(requestID: requestID), extraHeaders: headers)
@@ -106,6 +111,7 @@ public enum ServiceError: Error, Equatable {
         case .clientDisconnected: "disconnected"
         case .malformedJSON, .unsupportedMediaType, .validation, .requestTooLarge: "validation"
         case .notReady, .draining: "unavailable"
+        case .unauthorized: "unauthorized"
         case .notFound, .methodNotAllowed, .internalError: nil
         }
     }

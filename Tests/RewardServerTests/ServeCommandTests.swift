@@ -11,7 +11,7 @@ import Testing
     let command = try ServeCommand.parse([
         "--model", "m", "--host", "0.0.0.0", "--port", "0", "--max-batch-tokens", "8192", "--max-batch-pairs", "64",
         "--max-batch-delay", "3", "--max-queued-pairs", "100", "--request-timeout", "2.5", "--max-body-bytes", "1000",
-        "--max-items-per-request", "10", "--default-alpha", "0.5", "--no-truncate",
+        "--max-items-per-request", "10", "--default-alpha", "0.5", "--no-auto-truncate",
     ])
     let configuration = command.serviceConfiguration
     #expect(configuration.http.host == "0.0.0.0")
@@ -50,41 +50,116 @@ import Testing
 }
 
 @Test func serveAnswersThenDrainsAndExitsZeroOnSIGTERM() throws {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("reward-server")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["serve", "--model", Fixtures.model("tiny-v2-cased-st").path, "--port", "0", "--threads", "1"]
-    let errors = Pipe()
-    process.standardError = errors
-    try process.run()
-    defer { if process.isRunning { process.terminate() } }
-    // The "ready" log line carries the bound port; logs go to stderr.
-    var log = ""
-    let reader = errors.fileHandleForReading
-    while !log.contains(" ready"), process.isRunning {
-        let chunk = reader.availableData
-        if chunk.isEmpty { break }
-        log += String(decoding: chunk, as: UTF8.self)
-    }
-    let readyLine = try #require(log.split(separator: "\n").first { $0.hasSuffix(" ready") }, "\(log)")
-    let port = try #require(
-        readyLine.split(separator: " ").first { $0.hasPrefix("port=") }.flatMap { Int($0.dropFirst(5)) })
-    let ready = try httpGet(port: port, path: "/ready")
+    let server = try RunningServer(
+        arguments: ["serve", "--model", Fixtures.model("tiny-v2-cased-st").path, "--port", "0", "--threads", "1"])
+    defer { server.stop() }
+    let ready = try httpRequest(port: server.port, "GET /ready HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     #expect(ready.hasPrefix("HTTP/1.1 200"), "\(ready)")
-    kill(process.processIdentifier, SIGTERM)
-    let rest = reader.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationReason == .exit)
-    #expect(process.terminationStatus == 0)
+    kill(server.process.processIdentifier, SIGTERM)
+    let rest = server.errors.readDataToEndOfFile()
+    server.process.waitUntilExit()
+    #expect(server.process.terminationReason == .exit)
+    #expect(server.process.terminationStatus == 0)
     #expect(String(decoding: rest, as: UTF8.self).contains("service stopped"))
 }
 
-/// A one-shot GET over a fresh connection; returns the raw response text.
-private func httpGet(port: Int, path: String) throws -> String {
+/// Configured only through the environment, as in a container: JSON logs, an API key that never
+/// shows in them, and the key enforced.
+@Test func serveTakesItsConfigurationFromTheEnvironment() throws {
+    let secret = "k-\(UInt64.random(in: 1...UInt64.max))"
+    let server = try RunningServer(
+        arguments: ["serve"],
+        environment: [
+            "REWARD_SERVER_MODEL": Fixtures.model("tiny-v2-cased-st").path, "REWARD_SERVER_PORT": "0",
+            "REWARD_SERVER_THREADS": "1", "REWARD_SERVER_LOG_FORMAT": "json", "REWARD_SERVER_API_KEY": secret,
+            "HF_TOKEN": "hf_not_for_logs",
+        ])
+    defer { server.stop() }
+    let body = #"{"prompt":"a","response":"b"}"#
+    let head = "POST /score HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+    let refused = try httpRequest(port: server.port, head + "X-Request-Id: trace-42\r\n\r\n" + body)
+    #expect(refused.hasPrefix("HTTP/1.1 401"), "\(refused)")
+    #expect(refused.contains("WWW-Authenticate: Bearer"))
+    #expect(refused.contains("X-Request-Id: trace-42"))
+    let accepted = try httpRequest(port: server.port, head + "Authorization: Bearer \(secret)\r\n\r\n" + body)
+    #expect(accepted.hasPrefix("HTTP/1.1 200"), "\(accepted)")
+    kill(server.process.processIdentifier, SIGTERM)
+    let log = server.log + String(decoding: server.errors.readDataToEndOfFile(), as: UTF8.self)
+    server.process.waitUntilExit()
+    #expect(server.process.terminationStatus == 0)
+    #expect(!log.contains(secret))
+    #expect(!log.contains("hf_not_for_logs"))
+    let lines = log.split(separator: "\n")
+    #expect(lines.count >= 3)
+    for line in lines {
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        #expect(object["level"] is String && object["message"] is String && object["time"] is String)
+    }
+    let configuration = try #require(
+        lines.lazy.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["message"] as? String == "configuration" })
+    #expect(configuration["apiKey"] as? String == "<redacted>")
+    #expect((configuration["environment"] as? [String])?.contains("REWARD_SERVER_API_KEY") == true)
+}
+
+/// The built `reward-server` running with `arguments`, once its "ready" log line has given the port.
+private struct RunningServer {
+    let process = Process()
+    let errors: FileHandle
+    let port: Int
+    /// stderr up to and including the ready line.
+    let log: String
+
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("reward-server")
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"].merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardError = pipe
+        errors = pipe.fileHandleForReading
+        try process.run()
+        var log = ""
+        while !log.split(separator: "\n").contains(where: Self.isReadyLine), process.isRunning {
+            let chunk = errors.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        self.log = log
+        let readyLine = log.split(separator: "\n").first(where: Self.isReadyLine)
+        guard let readyLine, let port = Self.port(in: readyLine) else {
+            process.terminate()
+            throw ServerDidNotStart(log: log)
+        }
+        self.port = port
+    }
+
+    func stop() { if process.isRunning { process.terminate() } }
+
+    /// Text logs end with " ready"; JSON logs carry "message":"ready".
+    private static func isReadyLine(_ line: Substring) -> Bool {
+        line.hasSuffix(" ready") || line.contains(#""message":"ready""#)
+    }
+
+    private static func port(in line: Substring) -> Int? {
+        if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
+            return (object["port"] as? String).flatMap { Int($0) }
+        }
+        return line.split(separator: " ").first { $0.hasPrefix("port=") }.flatMap { Int($0.dropFirst(5)) }
+    }
+}
+
+private struct ServerDidNotStart: Error, CustomStringConvertible {
+    let log: String
+    var description: String { "the server did not report ready:\n\(log)" }
+}
+
+/// One request over a fresh connection; returns the raw response text.
+private func httpRequest(port: Int, _ raw: String) throws -> String {
     let fd = try connectLoopback(port: port)
     defer { close(fd) }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8)
+    let request = Array(raw.utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
