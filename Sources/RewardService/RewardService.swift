@@ -48,7 +48,15 @@ public final class RewardService: HTTPHandler, Sendable {
             await router.handle(request, context: context)
         }
         response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
-        state.metrics.recordRequest(path: request.path, status: response.status.code, latency: .now - start)
+        let latency = ContinuousClock.now - start
+        state.metrics.recordRequest(path: request.path, status: response.status.code, latency: latency)
+        // The access log: debug, since at thousands of requests a second it is a cost, not a record.
+        logger.debug(
+            "request",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status.code)",
+                "seconds": "\(latency.seconds)",
+            ])
         return response
     }
 

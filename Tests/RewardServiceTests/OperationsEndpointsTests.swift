@@ -127,3 +127,20 @@ import Testing
         #expect(documented.contains("\(error.status.code)"), "\(error) not documented")
     }
 }
+
+@Test func everyRequestIsLoggedAtDebugUnderItsRequestID() async throws {
+    let recorder = LogRecorder()
+    let service = makeService(logger: recorder.logger)
+    defer { Task { await service.drainQueue() } }
+    var request = post("/score", json: #"{"prompt":"a","response":"b"}"#)
+    request.headers.add(name: "X-Request-Id", value: "client-7")
+    let response = await service.handle(request, context: .detached(logger: recorder.logger))
+    #expect(response.headers["x-request-id"] == "client-7")
+    _ = await service.handle(get("/nowhere"), context: .detached(logger: recorder.logger))
+    let lines = recorder.all.filter { $0.message == "request" }
+    #expect(lines.count == 2)
+    #expect(lines.allSatisfy { $0.level == .debug && $0.metadata["seconds"] != nil })
+    #expect(lines[0].metadata["request.id"] == "client-7")
+    #expect(lines[0].metadata["status"] == "200" && lines[0].metadata["path"] == "/score")
+    #expect(lines[1].metadata["status"] == "404" && lines[1].metadata["request.id"]?.hasPrefix("req-") == true)
+}
