@@ -8,6 +8,7 @@ import PackageDescription
 //   Inference ──┘
 //   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev)
 //   Tokenizer, Inference ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
+//   Hub (Hugging Face Hub download + cache; Foundation and swift-log only) ─> RewardServer
 let package = Package(
     name: "reward-server",
     platforms: [.macOS(.v15)],
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Batching", targets: ["Batching"]),
+        .library(name: "Hub", targets: ["Hub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: ["CSocket", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Batching"),
+        .target(name: "Hub", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "RewardService",
             dependencies: [
