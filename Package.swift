@@ -90,5 +90,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "TestSupport"]),
+        .testTarget(
+            name: "HubTests",
+            dependencies: ["Hub", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )
