@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "RewardServer",
             dependencies: [
-                "RewardService",
+                "RewardService", "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
