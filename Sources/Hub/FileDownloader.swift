@@ -25,6 +25,9 @@ struct FileDownloader: Sendable {
         var current = url
         var redirects = 0
         var failures = 0
+        // Failures count from zero again only when the file got longer than ever before, so a server
+        // that cuts every transfer and ignores Range cannot keep us restarting forever.
+        var longest = Self.size(of: incomplete)
         let reporter = ProgressReporter(
             file: file, total: expected, alreadyDone: Self.size(of: incomplete), output: progress, logger: api.logger)
 
@@ -58,7 +61,11 @@ struct FileDownloader: Sendable {
                         expected = total
                         reporter.setTotal(total)
                     }
-                    if writer.written > 0 { failures = 0 }
+                    let reached = Self.size(of: incomplete)
+                    if reached > longest {
+                        longest = reached
+                        failures = 0
+                    }
                     if let failure = outcome.failure {
                         problem = failure
                     } else {

@@ -54,10 +54,15 @@ final class FakeHub: @unchecked Sendable {
     struct Faults: Sendable {
         /// Path → bytes after which the first GET of that file is cut off (then the switch clears).
         var cutAfter: [String: Int] = [:]
+        /// Path → bytes after which every GET of that file is cut off.
+        var alwaysCutAfter: [String: Int] = [:]
         /// LFS files whose advertised sha256 is not their content's.
         var wrongSHA256: Set<String> = []
-        /// When set, every request without `Authorization: Bearer <token>` gets 401.
+        /// When set, every request without `Authorization: Bearer <token>` gets `deniedStatus`.
         var requiredToken: String?
+        var deniedStatus = 401
+        /// The next this-many requests get 503 (a hub restarting).
+        var unavailableRequests = 0
         /// Listed in the repo info, yet resolve answers 404 EntryNotFound.
         var missingOnResolve: Set<String> = []
         /// Answer 200 with the whole file even when a Range was asked for.
@@ -193,10 +198,17 @@ final class FakeHub: @unchecked Sendable {
             guard let data = state.withLock({ $0.cdnBlobs[sha] }) else { return Response(status: 404) }
             return content(data, path: sha, request: request, faults: faults, extra: [])
         }
+        let unavailable: Bool = state.withLock { state in
+            guard state.faults.unavailableRequests > 0 else { return false }
+            state.faults.unavailableRequests -= 1
+            return true
+        }
+        if unavailable { return Response(status: 503) }
         if let token = faults.requiredToken, request.header("Authorization") != "Bearer \(token)" {
+            let code = faults.deniedStatus == 403 ? "GatedRepo" : "RepoNotFound"
             return Response(
-                status: 401, headers: [("X-Error-Message", "Invalid credentials in Authorization header")],
-                body: Data(#"{"error":"Invalid credentials in Authorization header"}"#.utf8))
+                status: faults.deniedStatus, headers: [("X-Error-Code", code)],
+                body: Data(#"{"error":"Access denied"}"#.utf8))
         }
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // /api/models/{org}/{name}/revision/{rev}   or   /api/models/{org}/{name}/tree/{rev}
@@ -261,6 +273,7 @@ final class FakeHub: @unchecked Sendable {
         response.headers.append(("Content-Length", "\(response.body.count)"))
         if request.method == "GET" {
             let cut: Int? = state.withLock { state in
+                if let always = state.faults.alwaysCutAfter[path] { return always }
                 guard let cut = state.faults.cutAfter[path] else { return nil }
                 state.faults.cutAfter[path] = nil
                 return cut
@@ -333,7 +346,9 @@ final class FakeHub: @unchecked Sendable {
         case 206: "Partial Content"
         case 302: "Found"
         case 401: "Unauthorized"
+        case 403: "Forbidden"
         case 404: "Not Found"
+        case 503: "Service Unavailable"
         default: "Status"
         }
     }

@@ -103,6 +103,64 @@ import Testing
         }
     }
 
+    @Test func aGatedRepoAnswering403IsAccessDenied() async throws {
+        try await withFakeHub([try fixtureRepo()]) { hub, home in
+            hub.setFaults {
+                $0.requiredToken = "hf_granted"
+                $0.deniedStatus = 403
+            }
+            let error = await hubError {
+                _ = try await resolve(settings: hubSettings(hub: hub, home: home, token: "hf_not_granted"))
+            }
+            #expect(error == .accessDenied(repo: repoID, status: 403, tokenSent: true))
+            #expect(error.map(String.init(describing:))?.contains("gated") == true)
+        }
+    }
+
+    @Test func transientServerErrorsAreRetried() async throws {
+        let repo = try fixtureRepo()
+        try await withFakeHub([repo]) { hub, home in
+            hub.setFaults { $0.unavailableRequests = 2 }
+            let logs = LogRecorder()
+            let snapshot = try await resolve(settings: hubSettings(hub: hub, home: home), logs: logs)
+            #expect(try Data(contentsOf: snapshot.appendingPathComponent("config.json")) == repo.files["config.json"])
+            #expect(
+                hub.requests.prefix(3).map(\.path) == Array(repeating: "/api/models/\(repoID)/revision/main", count: 3))
+            #expect(logs.messages.filter { $0.contains("HTTP 503; retrying") }.count == 2)
+        }
+    }
+
+    @Test func transfersCutEveryFiftyKilobytesStillCompleteByResuming() async throws {
+        let repo = try fixtureRepo()
+        let data = repo.files[Self.weights]!
+        try await withFakeHub([repo]) { hub, home in
+            hub.setFaults { $0.alwaysCutAfter[Self.weights] = 50_000 }
+            let snapshot = try await resolve(settings: hubSettings(hub: hub, home: home))
+            #expect(try Data(contentsOf: snapshot.appendingPathComponent(Self.weights)) == data)
+            // More transfers than the retry budget: each one that gets further starts the count over.
+            let ranges = hub.downloads(of: Self.weights).map { $0.header("Range") }
+            let expected = [nil] + stride(from: 50_000, to: data.count, by: 50_000).map { "bytes=\($0)-" }
+            #expect(ranges == expected)
+        }
+    }
+
+    @Test func aServerThatCutsEveryTransferAndIgnoresRangeEventuallyFails() async throws {
+        let repo = try fixtureRepo()
+        try await withFakeHub([repo]) { hub, home in
+            hub.setFaults {
+                $0.ignoreRange = true
+                $0.alwaysCutAfter[Self.weights] = 50_000
+            }
+            let error = await hubError { _ = try await resolve(settings: hubSettings(hub: hub, home: home)) }
+            guard case .network(let what, let attempts, _) = error else {
+                Issue.record("expected a network error, got \(String(describing: error))")
+                return
+            }
+            #expect(what.contains(Self.weights))
+            #expect(attempts == fastRetries.attempts)
+        }
+    }
+
     @Test func aMissingFileIsAClear404() async throws {
         try await withFakeHub([try fixtureRepo()]) { hub, home in
             hub.setFaults { $0.missingOnResolve = ["tokenizer.json"] }
