@@ -1,7 +1,8 @@
 // Streams one file into `blobs/{etag}.incomplete`. A partial file (left by an earlier run, or
 // by a transfer cut off a moment ago) is continued with `Range: bytes=N-`; a server that answers
 // 200 instead of 206 sends the whole file, so writing starts again at 0. Failures are retried with
-// backoff, and the count starts over whenever bytes arrived, as huggingface_hub's `http_get` does.
+// backoff, and the count starts over whenever the file got further (huggingface_hub's `http_get`
+// starts over whenever bytes arrived).
 import Foundation
 import Logging
 import Synchronization

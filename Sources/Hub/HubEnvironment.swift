@@ -6,7 +6,9 @@ public struct HubSettings: Sendable {
     public static let defaultEndpoint = URL(string: "https://huggingface.co")!
 
     /// `HF_ENDPOINT` without a trailing `/`; default https://huggingface.co.
-    public var endpoint: URL
+    public var endpoint: URL {
+        didSet { endpointProblem = nil }  // set by the caller: whatever HF_ENDPOINT said no longer matters
+    }
     /// `HF_TOKEN`, else `HUGGING_FACE_HUB_TOKEN`, else the file `hf auth login` writes
     /// (`HF_TOKEN_PATH`, default `$HF_HOME/token`). Never logged: `description` redacts it.
     public var token: String?

@@ -67,6 +67,9 @@ import Testing
         let invalid = HubSettings(environment: ["HOME": home.url.path, "HF_ENDPOINT": "ftp://mirror"])
         let error = await hubError { _ = try await resolve(settings: invalid) }
         #expect(error == .invalidEndpoint("ftp://mirror"))
+        var overridden = invalid
+        overridden.endpoint = URL(string: "http://127.0.0.1:1")!
+        #expect(overridden.endpointProblem == nil)
     }
 
     @Test func descriptionRedactsTheToken() {
