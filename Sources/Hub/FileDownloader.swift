@@ -73,7 +73,9 @@ struct FileDownloader: Sendable {
                         let size = Self.size(of: incomplete)
                         guard let expected else { break }  // no size anywhere: the end of the body is the end
                         if size == expected { break }
-                        if size > expected {
+                        // The server delivered all of its copy, and that copy is not the size the Hub announced.
+                        let served = Self.totalSize(head, offset: writer.startOffset)
+                        if size > expected || (served == size && served != expected) {
                             try? FileManager.default.removeItem(at: incomplete)
                             throw HubError.sizeMismatch(file: file, expected: expected, actual: size)
                         }

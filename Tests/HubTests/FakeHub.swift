@@ -65,6 +65,8 @@ final class FakeHub: @unchecked Sendable {
         var unavailableRequests = 0
         /// Listed in the repo info, yet resolve answers 404 EntryNotFound.
         var missingOnResolve: Set<String> = []
+        /// Files whose HEAD announces one byte more than they have.
+        var wrongSize: Set<String> = []
         /// Answer 200 with the whole file even when a Range was asked for.
         var ignoreRange = false
         /// LFS HEADs redirect (302) to this other server's `/cdn/<sha256>`.
@@ -254,6 +256,9 @@ final class FakeHub: @unchecked Sendable {
             headers.append(("ETag", "\"\(sha)\""))
         } else {
             headers.append(("ETag", "\"\(FakeRepo.etag(file, data))\""))
+        }
+        if request.method == "HEAD", faults.wrongSize.contains(file) {
+            return Response(status: 200, headers: headers + [("Content-Length", "\(data.count + 1)")])
         }
         return content(data, path: file, request: request, faults: faults, extra: headers)
     }

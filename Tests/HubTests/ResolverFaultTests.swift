@@ -82,6 +82,21 @@ import Testing
         }
     }
 
+    @Test func aGitFileOfTheWrongSizeFailsAndLeavesNoBlob() async throws {
+        let repo = try fixtureRepo()
+        let config = repo.files["config.json"]!
+        try await withFakeHub([repo]) { hub, home in
+            hub.setFaults { $0.wrongSize = ["config.json"] }
+            let settings = hubSettings(hub: hub, home: home)
+            let error = await hubError { _ = try await resolve(settings: settings) }
+            #expect(
+                error
+                    == .sizeMismatch(
+                        file: "config.json", expected: Int64(config.count + 1), actual: Int64(config.count)))
+            #expect(settings.layout().blobNames.isEmpty)
+        }
+    }
+
     @Test func unauthorizedNamesHFTokenAndNeverTheToken() async throws {
         try await withFakeHub([try fixtureRepo()]) { hub, home in
             hub.setFaults { $0.requiredToken = "hf_right" }
