@@ -40,7 +40,10 @@ import Testing
     @Test func weUseOfflineWhatHuggingFaceHubDownloaded() async throws {
         let python = try PythonRunner.withHuggingFaceHub()
         let repo = try fixtureRepo()
+        let cdn = try FakeHub()
+        defer { cdn.stop() }
         try await withFakeHub([repo]) { hub, home in
+            hub.setFaults { $0.cdn = cdn }  // LFS files come from another host, as on the real Hub
             let hfHome = home.appendingPathComponent("hf")
             let script = """
                 import sys
@@ -60,6 +63,7 @@ import Testing
             let ours = try await resolve(settings: hubSettings(hub: hub, home: home, offline: true))
             #expect(ours.path == pythonSnapshot)
             #expect(hub.requests.isEmpty)
+            #expect(cdn.requests.count == 1)  // Python fetched model.safetensors from the CDN
             for (name, data) in repo.files {
                 #expect(try Data(contentsOf: ours.appendingPathComponent(name)) == data, "\(name)")
             }
