@@ -203,8 +203,9 @@ final class BatcherCore<Item: Sendable, Output: Sendable>: Sendable {
 
     private func deliver(_ outbox: Outbox) {
         if outbox.wakeEngine { wake.signal() }
-        for (completion, result) in outbox.replies { completion(result) }
+        // Events before replies, so a client that has its answer finds its batch in the metrics.
         if outbox.deliverEvents { deliverEvents() }
+        for (completion, result) in outbox.replies { completion(result) }
         for waiter in outbox.stopWaiters { waiter.resume() }
     }
 

@@ -1,6 +1,7 @@
 // Options every model-using subcommand shares, and how they become a loaded RewardModel.
 import ArgumentParser
 import Foundation
+import Hub
 import Logging
 import RewardService
 import Tokenizer
@@ -62,10 +63,13 @@ struct ModelOptions: ParsableArguments {
 
     /// The model's directory: `--model` itself when it is a local directory, else the Hub snapshot.
     func resolveDirectory(logger: Logger) async throws -> URL {
-        URL(fileURLWithPath: model)
+        try await ModelResolver.resolve(model: model, revision: revision, settings: HubSettings(), logger: logger)
     }
 
-    func load(logger: Logger = Logger(label: "reward-server")) async throws -> RewardModel {
+    /// Loads the model; download progress and logs go to stderr, since stdout carries the results.
+    func load(
+        logger: Logger = Logger(label: "reward-server") { StreamLogHandler.standardError(label: $0) }
+    ) async throws -> RewardModel {
         let directory = try await resolveDirectory(logger: logger)
         return try RewardModel(directory: directory, options: encodingOptions, threads: threads)
     }
