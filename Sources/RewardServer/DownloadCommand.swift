@@ -15,6 +15,8 @@ struct DownloadCommand: AsyncParsableCommand {
             own (HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub), shared with Python's \
             huggingface_hub. Environment: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE. Progress and logs go to \
             stderr; stdout carries only the directory.
+
+            \(EnvironmentTwins.helpDiscussion(for: "download"))
             """)
 
     @Option(help: "Hub repo id (org/name) or a local model directory (printed as it is).")

@@ -11,7 +11,8 @@ struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract:
-            "Print the reward score of a pair, or of each JSON line {\"prompt\", \"response\", \"alpha\"?} on stdin."
+            "Print the reward score of a pair, or of each JSON line {\"prompt\", \"response\", \"alpha\"?} on stdin.",
+        discussion: EnvironmentTwins.helpDiscussion(for: "score")
     )
 
     @OptionGroup var model: ModelOptions

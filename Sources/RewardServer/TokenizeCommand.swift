@@ -11,7 +11,8 @@ struct TokenizeLine: Encodable {
 struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Print {\"ids\", \"tokens\"} for a pair, or for each JSON line {\"prompt\", \"response\"} on stdin."
+        abstract: "Print {\"ids\", \"tokens\"} for a pair, or for each JSON line {\"prompt\", \"response\"} on stdin.",
+        discussion: EnvironmentTwins.helpDiscussion(for: "tokenize")
     )
 
     @OptionGroup var model: ModelOptions
