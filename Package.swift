@@ -74,7 +74,11 @@ let package = Package(
             dependencies: ["Inference"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
-        .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Inference", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(

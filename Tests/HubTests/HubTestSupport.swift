@@ -41,29 +41,6 @@ func hubSettings(
     return HubSettings(environment: environment)
 }
 
-/// Records every log message (level and text) for assertions.
-final class LogRecorder: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
-    var messages: [String] { lines.withLock { $0.map(\.1) } }
-    func record(_ level: Logger.Level, _ message: String) { lines.withLock { $0.append((level, message)) } }
-    var logger: Logger { Logger(label: "hub.test") { _ in RecordingHandler(recorder: self) } }
-}
-
-struct RecordingHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.record(event.level, "\(event.message)")
-    }
-}
-
 /// Resolves through the fake hub with the fast retry policy and log-line progress.
 func resolve(
     _ model: String = repoID, revision: String = "main", settings: HubSettings, logs: LogRecorder = LogRecorder()

@@ -1,6 +1,7 @@
 // Progress output driven by a hand-moved clock: which lines appear, not how long anything took.
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Hub

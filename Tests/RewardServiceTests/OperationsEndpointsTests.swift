@@ -1,6 +1,7 @@
 // /health, /ready, /metrics, /info, /openapi.json and routing errors through the handler, no sockets.
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import RewardService

@@ -2,6 +2,7 @@
 // ordering, and every error path with its status, type and message.
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
 @testable import RewardService

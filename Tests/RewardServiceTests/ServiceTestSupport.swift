@@ -5,6 +5,7 @@ import Foundation
 import HTTPServer
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 import Tokenizer
 
@@ -76,39 +77,6 @@ final class FakeScoringModel: ScoringModel {
             return state.batchesInEngine
         }
         for _ in 0..<max(waiting, 1) { gate.signal() }
-    }
-}
-
-/// Keeps log records in memory so tests can check what was logged (no process-wide bootstrap).
-final class LogRecorder: Sendable {
-    struct Record: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-    }
-
-    private let records = Mutex<[Record]>([])
-    var all: [Record] { records.withLock { $0 } }
-    func append(_ record: Record) { records.withLock { $0.append(record) } }
-
-    var logger: Logger {
-        Logger(label: "reward.test") { _ in RecordingLogHandler(recorder: self) }
-    }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-        recorder.append(LogRecorder.Record(level: event.level, message: "\(event.message)", metadata: merged))
     }
 }
 
