@@ -28,8 +28,10 @@
 #   sgemm ceiling  our tokens/s at 100% efficiency: every FLOP of the forward pass at the sgemm rate.
 #   start-up     process spawn -> first 200 from GET /ready, `reward-server serve --port 0`, for the model
 #                as model.safetensors (f32) and as pytorch_model.bin (f32); median of 5 launches after an
-#                untimed one, warm page cache. "load" and "warm-up" are the server's own loadSeconds and
-#                warmUpSeconds log fields. Targets: <= 1 s safetensors, <= 3 s .bin.
+#                untimed one, warm page cache. Where it goes: "first log line" = spawn -> the server's first
+#                log line (process start, flag parsing); "load" = the server's own loadSeconds (config,
+#                weights, tokenizer, warm-up), "warm-up" = its warmUpSeconds (one forward pass); the rest is
+#                listening and the /ready poll. Targets: <= 1 s safetensors, <= 3 s .bin.
 #   memory       VmRSS / VmHWM (peak) of the serving process from /proc after /ready and after serving 64
 #                mixed-length pairs (8 with --quick) from 32 concurrent clients; heap = RssAnon, mapped =
 #                RssFile (weights pages). Target: peak <= weights file size + 150 MB. MB = 10^6 bytes.

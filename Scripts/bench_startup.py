@@ -11,8 +11,9 @@ Start-up = wall time from just before the process is spawned to the first `GET /
 answers 200; --port 0, so the port comes from the server's "listening" log line, after which /ready
 is polled every millisecond. Median of --runs launches per format, after one untimed launch; the
 page cache is warm (the weights file is read once before, so this is start-up without disk reads).
-The server's own log line "ready" gives loadSeconds (config, weights, tokenizer, warm-up) and
-warmUpSeconds (the one warm-up forward pass), reported as medians beside it.
+Where the time goes, as medians beside it: spawn -> the first log line ("loading model": process
+and runtime start, flag parsing), and from the server's own "ready" log line loadSeconds (config,
+weights, tokenizer and warm-up) and warmUpSeconds (the one warm-up forward pass).
 
 Memory = VmRSS and VmHWM (peak RSS) of the serving process from /proc/PID/status, with RssAnon
 (heap) and RssFile (mapped weights pages), read twice in the last launch: right after /ready, and
@@ -63,6 +64,7 @@ class Launch:
 
     def __init__(self, binary: str, model: Path, threads: int):
         self.lines: list[str] = []
+        self.first_line_s = None
         self.port_known = threading.Event()
         self.port = None
         self.started = time.perf_counter()
@@ -73,6 +75,8 @@ class Launch:
 
     def _read_log(self) -> None:
         for line in self.process.stderr:
+            if self.first_line_s is None:  # "loading model": the runtime is up and the flags are parsed
+                self.first_line_s = time.perf_counter() - self.started
             self.lines.append(line.rstrip("\n"))
             match = re.search(r"\bport=(\d+)\b", line)
             if match and self.port is None:
@@ -124,7 +128,7 @@ def measure(fmt: str, directory: Path, args) -> dict:
     for run in range(args.runs + 1):
         launch = Launch(args.binary, directory, args.threads)
         seconds = launch.wait_ready()
-        entry = {"seconds": seconds, **launch.logged_seconds()}
+        entry = {"seconds": seconds, "first_log_s": launch.first_line_s, **launch.logged_seconds()}
         last = run == args.runs
         if last:
             entry["memory_ready_kb"] = memory_kb(launch.process.pid)
@@ -144,7 +148,8 @@ def measure(fmt: str, directory: Path, args) -> dict:
     last = launches[-1]
     return {"weights_file": weights.name, "weights_bytes": weights.stat().st_size,
             "ready_s": [e["seconds"] for e in launches], "median_ready_s": med("seconds"),
-            "median_load_s": med("loadSeconds"), "median_warm_up_s": med("warmUpSeconds"),
+            "median_first_log_s": med("first_log_s"), "median_load_s": med("loadSeconds"),
+            "median_warm_up_s": med("warmUpSeconds"),
             "memory_ready_kb": last["memory_ready_kb"], "memory_served_kb": last["memory_served_kb"],
             "served": last["served"]}
 

@@ -57,8 +57,8 @@ def startup_rows(startup: dict) -> list[str]:
         target = STARTUP_TARGETS.get(fmt)
         seconds = entry["median_ready_s"]
         mark = f"target <= {target:.0f} s: {verdict(seconds <= target)}" if target else ""
-        rows.append(f"  {entry['weights_file']:<18} {seconds:6.2f} s   (server log: load {entry['median_load_s']:.2f} s, "
-                    f"of which warm-up {entry['median_warm_up_s']:.2f} s)   {mark}")
+        rows.append(f"  {entry['weights_file']:<18} {seconds:6.2f} s   (first log line {entry['median_first_log_s']:.2f} s; "
+                    f"server log: load {entry['median_load_s']:.2f} s, of which warm-up {entry['median_warm_up_s']:.2f} s)   {mark}")
     rows.append("memory of the serving process (VmRSS now / VmHWM peak; heap = RssAnon, mapped = RssFile):")
     for fmt, entry in startup["formats"].items():
         weights = entry["weights_bytes"]
@@ -71,6 +71,18 @@ def startup_rows(startup: dict) -> list[str]:
                     f"(heap {served['RssAnon'] * 1024 / MB:.0f}, mapped {served['RssFile'] * 1024 / MB:.0f}), "
                     f"peak {peak / MB:.0f} MB   target peak <= {limit / MB:.0f} MB: {verdict(peak <= limit)}")
     return rows
+
+
+def load_note(swift: dict, env: dict, startup_settings: dict | None) -> str:
+    """The 1-minute load average around each part; our own threads count towards it."""
+    loads = {"engine-bench": (swift["loadavg_start"], swift["loadavg_end"]),
+             "references": (env["loadavg_start"][0], env["loadavg_end"][0])}
+    if startup_settings:
+        loads["start-up"] = (startup_settings["loadavg_start"][0], startup_settings["loadavg_end"][0])
+    text = "load average at start -> end: " + ", ".join(f"{part} {a:.1f} -> {b:.1f}" for part, (a, b) in loads.items())
+    if max(max(pair) for pair in loads.values()) > env["threads"] + 0.5:
+        text += f" (above {env['threads']}: other processes competed for the {env['cores']} cores; figures are noisy)"
+    return text
 
 
 def main(swift_path: str, reference_path: str, startup_path: str | None = None) -> None:
@@ -92,11 +104,7 @@ def main(swift_path: str, reference_path: str, startup_path: str | None = None) 
     if startup_path:
         for row in startup_rows(json.load(open(startup_path))):
             print(row)
-    loads = [env["loadavg_start"][0], env["loadavg_end"][0]]
-    if max(loads) > env["threads"] + 0.5:
-        print(f"note: load average {loads[0]:.1f} -> {loads[1]:.1f} during the reference run on "
-              f"{env['cores']} cores: other processes competed for the CPU, so figures are noisy")
-
+    print(load_note(swift, env, json.load(open(startup_path))["settings"] if startup_path else None))
 
 if __name__ == "__main__":
     main(*sys.argv[1:4])

@@ -12,7 +12,14 @@ func medianSeconds(_ engine: RewardEngine, _ batches: [[TokenSequence]], repeats
     return median(try (0..<repeats).map { _ in try seconds { for b in batches { _ = try engine.scores(b) } } })
 }
 
+/// The 1-minute load average: above the thread count, other processes competed for the cores.
+func loadAverage() -> Double {
+    var loads = [Double](repeating: 0, count: 3)
+    return getloadavg(&loads, 3) > 0 ? loads[0] : -1
+}
+
 let options = Options(CommandLine.arguments)
+let loadAtStart = loadAverage()
 let config = ModelConfig(
     layout: .sequenceClassification, vocabSize: 28996, hiddenSize: 768, layerCount: 12, headCount: 12,
     intermediateSize: 3072)
@@ -48,7 +55,8 @@ let latency = try efficiency(single) {
     return median(try (0..<options.latencyRuns).map { _ in try seconds { _ = try engine.scores(single[0]) } })
 }
 let results: [String: Any] = [
-    "engine": "swift", "threads": options.threads, "batch": options.batchSize, "quick": options.quick,
+    "engine": "swift", "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
+    "batch": options.batchSize, "quick": options.quick,
     "workloads": workloads,
     "latency_128": latency.json.merging(["median_ms": latency.seconds * 1000]) { $1 },
     "sgemm": [
