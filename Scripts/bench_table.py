@@ -65,11 +65,12 @@ def startup_rows(startup: dict) -> list[str]:
         ready, served = entry["memory_ready_kb"], entry["memory_served_kb"]
         peak = max(ready["VmHWM"], served["VmHWM"]) * 1024
         limit = weights + RSS_HEADROOM
-        rows.append(f"  {entry['weights_file']:<18} weights {weights / MB:.0f} MB; after /ready {ready['VmRSS'] * 1024 / MB:.0f} MB "
-                    f"(heap {ready['RssAnon'] * 1024 / MB:.0f}, mapped {ready['RssFile'] * 1024 / MB:.0f}); "
-                    f"after {entry['served']['pairs']} pairs {served['VmRSS'] * 1024 / MB:.0f} MB "
-                    f"(heap {served['RssAnon'] * 1024 / MB:.0f}, mapped {served['RssFile'] * 1024 / MB:.0f}), "
-                    f"peak {peak / MB:.0f} MB   target peak <= {limit / MB:.0f} MB: {verdict(peak <= limit)}")
+        rows.append(f"  {entry['weights_file']:<18} peak {peak / MB:4.0f} MB, weights {weights / MB:.0f} MB   "
+                    f"target peak <= {limit / MB:.0f} MB: {verdict(peak <= limit)}")
+        rows.append(f"  {'':<18} after /ready {ready['VmRSS'] * 1024 / MB:.0f} MB (heap {ready['RssAnon'] * 1024 / MB:.0f}, "
+                    f"mapped {ready['RssFile'] * 1024 / MB:.0f}); after {entry['served']['pairs']} pairs "
+                    f"{served['VmRSS'] * 1024 / MB:.0f} MB (heap {served['RssAnon'] * 1024 / MB:.0f}, "
+                    f"mapped {served['RssFile'] * 1024 / MB:.0f})")
     return rows
 
 
