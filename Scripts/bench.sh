@@ -2,7 +2,7 @@
 # One command, one machine, one run: our engine, ONNX Runtime and PyTorch eager on the same
 # bert-base-shaped model (12 x 768, intermediate 3072, vocab 28996, random weights), one after the
 # other, never concurrently, 2 threads each; then the service's start-up and memory. Prints one table.
-#   bash Scripts/bench.sh            # full run (~8 minutes on 2 cores)
+#   bash Scripts/bench.sh            # full run (~4.5 minutes on 2 quiet cores)
 #   bash Scripts/bench.sh --quick    # smaller workloads, 3 start-ups per format (< 2 minutes)
 # Other arguments go to engine-bench and Scripts/bench_reference.py (e.g. --threads 4, --repeats 5).
 # SWIFT_SCRATCH_PATH picks the build folder (default .build). Needs the Python packages of
