@@ -3,7 +3,7 @@
 # bert-base-shaped model (12 x 768, intermediate 3072, vocab 28996, random weights), one after the
 # other, never concurrently, 2 threads each; then the service's start-up and memory. Prints one table.
 #   bash Scripts/bench.sh            # full run (~4.5 minutes on 2 quiet cores)
-#   bash Scripts/bench.sh --quick    # smaller workloads, 3 start-ups per format (< 2 minutes)
+#   bash Scripts/bench.sh --quick    # smaller workloads, 3 start-ups per format (~1.5 minutes quiet)
 # Other arguments go to engine-bench and Scripts/bench_reference.py (e.g. --threads 4, --repeats 5).
 # SWIFT_SCRATCH_PATH picks the build folder (default .build). Needs the Python packages of
 # Scripts/requirements-fixtures.txt (torch, transformers, safetensors, onnxruntime); the first run also
