@@ -71,7 +71,7 @@ let package = Package(
         // Engine benchmark; nothing depends on it. `bash Scripts/bench.sh`.
         .executableTarget(
             name: "EngineBench",
-            dependencies: ["Inference"],
+            dependencies: ["Inference", "CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(
