@@ -41,30 +41,60 @@ enum Elementwise {
     ) {
         let width = bias.values.count
         let b = bias.values.baseAddress!
+        let vectorWidth = width - width % 8
         for r in rows {
             let row = residual + r * width
             let input = x + r * width
-            for j in 0..<width { row[j] = input[j] + b[j] + row[j] }
+            // Same order as the reference: (x·Wᵀ + b) + residual.
+            var j = 0
+            while j < vectorWidth {
+                ((Float8.load(input + j) + Float8.load(b + j)) + Float8.load(row + j)).store(to: row + j)
+                j += 8
+            }
+            for k in vectorWidth..<width { row[k] = input[k] + b[k] + row[k] }
             layerNormRow(row, width: width, norm: norm, eps: eps)
         }
     }
 
-    /// LayerNorm of one row in place; statistics accumulated in Double so long rows stay exact.
+    /// LayerNorm of one row in place. Statistics in Double, two-pass (mean, then squared deviations
+    /// from it), eight lanes at a time: as exact as a scalar Double loop, without its serial chain.
     static func layerNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, norm: LayerNormWeights, eps: Float) {
-        var sum = 0.0
-        for j in 0..<width { sum += Double(row[j]) }
+        let vectorWidth = width - width % 8
+        var lanes = Double8(repeating: 0)
+        var j = 0
+        while j < vectorWidth {
+            lanes += Double8(Float8.load(row + j))
+            j += 8
+        }
+        var sum = lanes.sum()
+        for k in vectorWidth..<width { sum += Double(row[k]) }
         let mean = sum / Double(width)
-        var squares = 0.0
-        for j in 0..<width {
-            let d = Double(row[j]) - mean
+        let means = Double8(repeating: mean)
+        lanes = Double8(repeating: 0)
+        j = 0
+        while j < vectorWidth {
+            let d = Double8(Float8.load(row + j)) - means
+            lanes += d * d
+            j += 8
+        }
+        var squares = lanes.sum()
+        for k in vectorWidth..<width {
+            let d = Double(row[k]) - mean
             squares += d * d
         }
-        let inverseStd = 1 / (squares / Double(width) + Double(eps)).squareRoot()
+        let m = Float(mean)
+        let s = Float(1 / (squares / Double(width) + Double(eps)).squareRoot())
         let gamma = norm.gamma.values.baseAddress!
         let beta = norm.beta.values.baseAddress!
-        let m = Float(mean)
-        let s = Float(inverseStd)
-        for j in 0..<width { row[j] = (row[j] - m) * s * gamma[j] + beta[j] }
+        let shift = Float8(repeating: m)
+        let scale = Float8(repeating: s)
+        j = 0
+        while j < vectorWidth {
+            let y = (Float8.load(row + j) - shift) * scale * Float8.load(gamma + j) + Float8.load(beta + j)
+            y.store(to: row + j)
+            j += 8
+        }
+        for k in vectorWidth..<width { row[k] = (row[k] - m) * s * gamma[k] + beta[k] }
     }
 
     /// Softmax of each row of a `rows × width` block with leading dimension `ld`, in place.
@@ -72,12 +102,19 @@ enum Elementwise {
         let vectorWidth = width - width % 8
         for r in 0..<rows {
             let row = data + r * ld
-            var maximum = -Float.infinity
-            for j in 0..<width { maximum = max(maximum, row[j]) }
-            var sums = Float8(repeating: 0)
+            var maxima = Float8(repeating: -.infinity)
             var j = 0
             while j < vectorWidth {
-                let e = VectorMath.exp(Float8.load(row + j) - maximum)
+                maxima = maxima.maximum(Float8.load(row + j))
+                j += 8
+            }
+            var maximum = maxima.max()
+            for k in vectorWidth..<width { maximum = max(maximum, row[k]) }
+            let shift = Float8(repeating: maximum)
+            var sums = Float8(repeating: 0)
+            j = 0
+            while j < vectorWidth {
+                let e = VectorMath.exp(Float8.load(row + j) - shift)
                 e.store(to: row + j)
                 sums += e
                 j += 8
@@ -89,7 +126,13 @@ enum Elementwise {
                 sum += e
             }
             let scale = 1 / sum
-            for k in 0..<width { row[k] *= scale }
+            let scales = Float8(repeating: scale)
+            j = 0
+            while j < vectorWidth {
+                (Float8.load(row + j) * scales).store(to: row + j)
+                j += 8
+            }
+            for k in vectorWidth..<width { row[k] *= scale }
         }
     }
 }

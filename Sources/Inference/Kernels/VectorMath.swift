@@ -1,15 +1,17 @@
 // exp and erf on eight floats at once, for softmax and GELU, where the scalar libm calls took a
-// large share of the forward pass (erff alone ~12 ns a call). Written with bit tricks instead of
-// SIMD `rounded`/`replacing`, which Swift lowers to slow per-lane code.
+// large share of the forward pass (erff alone ~12 ns a call). Written with bit tricks and
+// `replacing(with:where:)` (a compare and a blend) instead of SIMD `rounded`, `pointwiseMin` and
+// `pointwiseMax`, which Swift leaves as out-of-line per-lane calls.
 
 typealias Float8 = SIMD8<Float>
+typealias Double8 = SIMD8<Double>
 
 enum VectorMath {
     /// e^x, relative error < 1e-7: x = n·ln2 + r, then Cephes' degree-6 polynomial for e^r.
     /// Inputs are clamped to [−87.3, 88.7] (softmax only feeds x ≤ 0; e^−87.3 ≈ 1e−38).
     @inline(__always)
     static func exp(_ x: Float8) -> Float8 {
-        let c = pointwiseMax(pointwiseMin(x, Float8(repeating: 88.7)), Float8(repeating: -87.3))
+        let c = x.clamped(below: 88.7, above: -87.3)
         // Adding 1.5·2^23 rounds x·log2(e) to an integer held in the low mantissa bits.
         let magic = Float8(repeating: 12_582_912)
         let shifted = c * 1.442_695_04 + magic
@@ -32,7 +34,7 @@ enum VectorMath {
     /// 0.5·x·(1 + erf(x/√2)) that is a few ulps.
     @inline(__always)
     static func erf(_ x: Float8) -> Float8 {
-        let a = pointwiseMax(x, -x)
+        let a = x.magnitude
         let t = 1 / (1 + 0.327_591_1 * a)
         var p = Float8(repeating: 1.061_405_429)
         p = p * t - 1.453_152_027
@@ -47,6 +49,25 @@ enum VectorMath {
 }
 
 extension Float8 {
+    /// Lane-wise min(max(self, low), high) as two compare-and-blends. NaN lanes stay NaN.
+    @inline(__always)
+    func clamped(below high: Float, above low: Float) -> Float8 {
+        let high = Float8(repeating: high)
+        let low = Float8(repeating: low)
+        let capped = replacing(with: high, where: self .> high)
+        return capped.replacing(with: low, where: capped .< low)
+    }
+
+    /// Lane-wise max, as a compare and a blend.
+    @inline(__always)
+    func maximum(_ other: Float8) -> Float8 { replacing(with: other, where: self .< other) }
+
+    /// |x| lane-wise, by clearing the sign bits.
+    @inline(__always)
+    var magnitude: Float8 {
+        unsafeBitCast(unsafeBitCast(self, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Float8.self)
+    }
+
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> Float8 {
         UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)

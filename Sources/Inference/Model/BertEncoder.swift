@@ -2,49 +2,17 @@
 // (modeling_bert.py: BertEmbeddings, BertSelfAttention + BertSelfOutput, BertIntermediate + BertOutput).
 // Every pass works on all real tokens of the batch; only attention looks at sequence boundaries.
 
-/// Scratch buffers for one forward pass, sized for its token count.
-final class Workspace {
-    let hidden: UnsafeMutableBufferPointer<Float>
-    let query: UnsafeMutableBufferPointer<Float>
-    let key: UnsafeMutableBufferPointer<Float>
-    let value: UnsafeMutableBufferPointer<Float>
-    let context: UnsafeMutableBufferPointer<Float>
-    let projected: UnsafeMutableBufferPointer<Float>
-    let intermediate: UnsafeMutableBufferPointer<Float>
-    let scores: UnsafeMutableBufferPointer<Float>
-
-    /// `threads` attention score blocks, one per thread.
-    init(tokens: Int, longest: Int, threads: Int, config: ModelConfig) {
-        let width = tokens * config.hiddenSize
-        func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            .allocate(capacity: max(count, 1))
-        }
-        hidden = buffer(width)
-        query = buffer(width)
-        key = buffer(width)
-        value = buffer(width)
-        context = buffer(width)
-        projected = buffer(width)
-        intermediate = buffer(tokens * config.intermediateSize)
-        scores = buffer(longest * longest * threads)
-    }
-
-    deinit {
-        for b in [hidden, query, key, value, context, projected, intermediate, scores] { b.deallocate() }
-    }
-}
-
 extension Workspace {
-    /// `hidden = LayerNorm(input · Wᵀ + b + hidden)`: BertSelfOutput and BertOutput, the projection
+    /// `residual = LayerNorm(input · Wᵀ + b + residual)`: BertSelfOutput and BertOutput, the projection
     /// back to the hidden width followed by the residual and LayerNorm pass.
     func projectAddNormalize(
-        _ input: UnsafePointer<Float>, rows: Int, _ linear: Linear, _ norm: LayerNormWeights, _ config: ModelConfig,
-        _ parallel: Parallel
+        _ input: UnsafePointer<Float>, rows: Int, _ linear: Linear, _ norm: LayerNormWeights,
+        residual: UnsafeMutablePointer<Float>, _ config: ModelConfig, _ parallel: Parallel
     ) {
         Matmul.times(input, rows: rows, linear.weight, into: projected.baseAddress!, parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             Elementwise.biasResidualLayerNorm(
-                projected.baseAddress!, bias: linear.bias, residual: hidden.baseAddress!, rows: range, norm: norm,
+                projected.baseAddress!, bias: linear.bias, residual: residual, rows: range, norm: norm,
                 eps: config.layerNormEps)
         }
     }
@@ -81,49 +49,91 @@ struct BertAttention {
     let config: ModelConfig
     let parallel: Parallel
 
+    /// Every token attends; `ws.hidden` is updated in place.
     func forward(_ batch: PackedBatch, _ ws: Workspace) {
         let rows = batch.tokenCount
         let x = UnsafePointer(ws.hidden.baseAddress!)
-        for (linear, out) in [(weights.query, ws.query), (weights.key, ws.key), (weights.value, ws.value)] {
-            Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!, parallel: parallel)
-            parallel.forEachChunk(count: rows, grain: 16) { _, range in
-                Elementwise.addBias(out.baseAddress!, rows: range, linear.bias)
-            }
-        }
+        project(x, rows: rows, [(weights.query, ws.query), (weights.key, ws.key), (weights.value, ws.value)])
         attendAll(batch, ws)
         ws.projectAddNormalize(
-            ws.context.baseAddress!, rows: rows, weights.attentionOutput, weights.attentionNorm, config, parallel)
+            ws.context.baseAddress!, rows: rows, weights.attentionOutput, weights.attentionNorm,
+            residual: ws.hidden.baseAddress!, config, parallel)
+    }
+
+    /// Only each sequence's first token attends (to all of its sequence's tokens): the last layer,
+    /// whose other rows nothing reads. Queries come from `ws.cls` (`clsRows` rows, the first
+    /// `batch.sequenceCount` real) and the result replaces them; keys and values from `ws.hidden`.
+    func forwardFirstTokens(_ batch: PackedBatch, _ ws: Workspace, clsRows: Int) {
+        let h = config.hiddenSize
+        project(
+            UnsafePointer(ws.hidden.baseAddress!), rows: batch.tokenCount,
+            [(weights.key, ws.key), (weights.value, ws.value)])
+        project(UnsafePointer(ws.cls.baseAddress!), rows: clsRows, [(weights.query, ws.query)])
+        let heads = config.headCount
+        parallel.forEachInterleaved(count: batch.sequenceCount * heads) { chunk, task in
+            let sequence = task / heads
+            attend(
+                queries: ws.query.baseAddress! + sequence * h, queryRows: 1, start: batch.starts[sequence],
+                length: batch.lengths[sequence], head: task % heads,
+                scores: ws.scores.baseAddress! + chunk * ws.longest * ws.longest,
+                into: ws.context.baseAddress! + sequence * h, ws)
+        }
+        // Padding rows repeat the first sequence (see `BertEncoder.clsVectors`).
+        let context = ws.context.baseAddress!
+        for row in batch.sequenceCount..<clsRows { (context + row * h).update(from: context, count: h) }
+        ws.projectAddNormalize(
+            context, rows: clsRows, weights.attentionOutput, weights.attentionNorm, residual: ws.cls.baseAddress!,
+            config, parallel)
+    }
+
+    /// `out = x · Wᵀ + b` for each (linear, out) pair; the bias passes share one parallel region.
+    private func project(
+        _ x: UnsafePointer<Float>, rows: Int, _ products: [(Linear, UnsafeMutableBufferPointer<Float>)]
+    ) {
+        for (linear, out) in products {
+            Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!, parallel: parallel)
+        }
+        parallel.forEachChunk(count: rows, grain: 16) { _, range in
+            for (linear, out) in products { Elementwise.addBias(out.baseAddress!, rows: range, linear.bias) }
+        }
     }
 
     /// Every (sequence, head) pair is independent: they are spread over the threads, each with its
     /// own score block (OpenBLAS is single-threaded, see `Matmul`).
     private func attendAll(_ batch: PackedBatch, _ ws: Workspace) {
+        let h = config.hiddenSize
         let heads = config.headCount
-        let longest = batch.lengths.max() ?? 0
         // Longest sequences first, so the interleaved split stays balanced.
         let order = batch.lengths.indices.sorted { batch.lengths[$0] > batch.lengths[$1] }
         parallel.forEachInterleaved(count: order.count * heads) { chunk, task in
             let sequence = order[task / heads]
+            let start = batch.starts[sequence]
+            let length = batch.lengths[sequence]
             attend(
-                start: batch.starts[sequence], length: batch.lengths[sequence], head: task % heads,
-                scores: ws.scores.baseAddress! + chunk * longest * longest, ws)
+                queries: ws.query.baseAddress! + start * h, queryRows: length, start: start, length: length,
+                head: task % heads, scores: ws.scores.baseAddress! + chunk * ws.longest * ws.longest,
+                into: ws.context.baseAddress! + start * h, ws)
         }
     }
 
-    /// softmax(Q Kᵀ / √d) V for one head of one sequence; no mask is needed because a packed
-    /// sequence has no padding, which is what the reference's additive mask achieves.
-    private func attend(start: Int, length: Int, head: Int, scores: UnsafeMutablePointer<Float>, _ ws: Workspace) {
+    /// softmax(Q Kᵀ / √d) V for one head: `queryRows` query rows (row stride `hidden`) against the
+    /// `length` key and value rows from `start`. No mask is needed because a packed sequence has no
+    /// padding, which is what the reference's additive mask achieves.
+    private func attend(
+        queries: UnsafePointer<Float>, queryRows: Int, start: Int, length: Int, head: Int,
+        scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, _ ws: Workspace
+    ) {
         let h = config.hiddenSize
         let d = config.headSize
         let offset = start * h + head * d
         let scale = 1 / Float(d).squareRoot()
         Matmul.timesTransposed(
-            ws.query.baseAddress! + offset, lda: h, ws.key.baseAddress! + offset, ldb: h,
-            m: length, n: length, k: d, alpha: scale, into: scores, ldc: length)
-        Elementwise.softmaxRows(scores, rows: length, width: length, ld: length)
+            queries + head * d, lda: h, ws.key.baseAddress! + offset, ldb: h,
+            m: queryRows, n: length, k: d, alpha: scale, into: scores, ldc: length)
+        Elementwise.softmaxRows(scores, rows: queryRows, width: length, ld: length)
         Matmul.times(
             scores, lda: length, ws.value.baseAddress! + offset, ldb: h,
-            m: length, n: d, k: length, into: ws.context.baseAddress! + offset, ldc: h)
+            m: queryRows, n: d, k: length, into: out + head * d, ldc: h)
     }
 }
 
@@ -133,16 +143,16 @@ struct BertFeedForward {
     let config: ModelConfig
     let parallel: Parallel
 
-    func forward(_ batch: PackedBatch, _ ws: Workspace) {
-        let rows = batch.tokenCount
+    /// `hidden` (`rows` rows) is updated in place.
+    func forward(_ hidden: UnsafeMutablePointer<Float>, rows: Int, _ ws: Workspace) {
         Matmul.times(
-            ws.hidden.baseAddress!, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!,
-            parallel: parallel)
+            hidden, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!, parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 4) { _, range in
             Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
         }
         ws.projectAddNormalize(
-            ws.intermediate.baseAddress!, rows: rows, weights.output, weights.outputNorm, config, parallel)
+            ws.intermediate.baseAddress!, rows: rows, weights.output, weights.outputNorm, residual: hidden, config,
+            parallel)
     }
 }
 
@@ -152,6 +162,12 @@ struct BertEncoder {
     let config: ModelConfig
 
     let parallel: Parallel
+
+    /// Fewest rows the [CLS]-only last layer runs with. OpenBLAS takes a separate small-matrix kernel,
+    /// with different rounding, for products under about 10⁶ multiply-adds, and `Matmul` gives each
+    /// thread a share of the columns; four rows per thread keep the last layer's bert-base-width products
+    /// on one kernel whether a pair is scored alone or in a batch (checked bit for bit at 1 and 2 threads).
+    var minimumClsRows: Int { 4 * parallel.threads }
 
     init(weights: BertWeights, config: ModelConfig, threads: Int) {
         let parallel = Parallel(threads: threads)
@@ -166,20 +182,44 @@ struct BertEncoder {
         self.parallel = parallel
     }
 
-    /// The last hidden state's first ([CLS]) row of every sequence, `[sequences, hidden]`.
-    func clsVectors(_ batch: PackedBatch) -> [Float] {
+    /// A workspace for `batch`: `retained` when it is big enough, a new retained one for batches of up to
+    /// `Workspace.retainedTokens` tokens, else a one-off workspace freed after the pass.
+    func workspace(for batch: PackedBatch, retained: inout Workspace?) -> Workspace {
+        let rows = max(batch.tokenCount, minimumClsRows)
+        let longest = batch.lengths.max() ?? 0
+        if let ws = retained, ws.fits(tokens: rows, longest: longest) { return ws }
+        guard rows <= Workspace.retainedTokens else {
+            return Workspace(tokens: rows, longest: longest, threads: parallel.threads, config: config)
+        }
+        // Untouched pages cost no memory, so the retained workspace is made at its full size at once.
         let ws = Workspace(
-            tokens: batch.tokenCount, longest: batch.lengths.max() ?? 0, threads: parallel.threads, config: config)
-        embeddings.forward(batch, into: ws.hidden.baseAddress!)
-        for layer in layers {
-            layer.attention.forward(batch, ws)
-            layer.feedForward.forward(batch, ws)
-        }
+            tokens: Workspace.retainedTokens, longest: max(longest, min(config.maxPositions, Workspace.retainedTokens)),
+            threads: parallel.threads, config: config)
+        retained = ws
+        return ws
+    }
+
+    /// The last hidden state's first ([CLS]) row of every sequence, `[sequences, hidden]`.
+    func clsVectors(_ batch: PackedBatch, workspace ws: Workspace) -> [Float] {
         let h = config.hiddenSize
-        var cls = [Float](repeating: 0, count: batch.sequenceCount * h)
-        for (i, start) in batch.starts.enumerated() {
-            for j in 0..<h { cls[i * h + j] = ws.hidden[start * h + j] }
+        let rows = batch.tokenCount
+        embeddings.forward(batch, into: ws.hidden.baseAddress!)
+        for layer in layers.dropLast() {
+            layer.attention.forward(batch, ws)
+            layer.feedForward.forward(ws.hidden.baseAddress!, rows: rows, ws)
         }
-        return cls
+        // The heads read only [CLS], and every pass but attention is row-wise: the last layer computes
+        // keys and values for all tokens and everything else for each sequence's first token only.
+        let clsRows = max(batch.sequenceCount, minimumClsRows)
+        let cls = ws.cls.baseAddress!
+        for row in 0..<clsRows {
+            let start = row < batch.sequenceCount ? batch.starts[row] : 0
+            (cls + row * h).update(from: ws.hidden.baseAddress! + start * h, count: h)
+        }
+        if let last = layers.last {
+            last.attention.forwardFirstTokens(batch, ws, clsRows: clsRows)
+            last.feedForward.forward(cls, rows: clsRows, ws)
+        }
+        return Array(UnsafeBufferPointer(start: cls, count: batch.sequenceCount * h))
     }
 }

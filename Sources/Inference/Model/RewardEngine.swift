@@ -1,5 +1,6 @@
 // The scoring engine: config + checkpoint in, raw reward scores out for packed batches of token
-// sequences. Immutable after loading; every call owns its scratch memory, so calls may overlap.
+// sequences. Immutable after loading apart from the scratch memory it keeps for small batches;
+// calls may overlap (forward passes themselves take turns, see `ComputeLock`).
 import Foundation
 import Synchronization
 
@@ -9,6 +10,8 @@ public final class RewardEngine: Sendable {
     private let head: RewardHead
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
+    /// Scratch memory kept between forward passes (see `Workspace`).
+    private let retainedWorkspace = Mutex<Workspace?>(nil)
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
     public init(config: ModelConfig, weights store: any WeightStore, threads: Int = 1) throws {
@@ -33,7 +36,11 @@ public final class RewardEngine: Sendable {
     public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, config: config)
-        let cls = ComputeLock.shared.withLock { _ in encoder.clsVectors(batch) }
+        let cls = ComputeLock.shared.withLock { _ in
+            retainedWorkspace.withLock { retained in
+                encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
+            }
+        }
         return head.scores(cls: cls, count: batch.sequenceCount)
     }
 }
