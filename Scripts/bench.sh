@@ -21,7 +21,9 @@
 #   efficiency   our forward pass's achieved GFLOP/s / OpenBLAS cblas_sgemm's GFLOP/s at the same shapes.
 #                FLOPs are counted exactly (a multiply-add is 2): per layer, 2·M·K·N for each of the six
 #                linear products over the batch's M real tokens, plus attention Q·Kᵀ and P·V, 2·2·L²·768
-#                per sequence of length L; plus the pooler and classifier. The sgemm rate is measured in
+#                per sequence of length L; plus the pooler and classifier. The FLOPs counted are those the
+#                engine performs: its last layer runs the query, output and feed-forward products and the
+#                attention only for each sequence's [CLS] row (the heads read nothing else). The sgemm rate is measured in
 #                the same engine-bench run: one layer's six products (K×N = 768×768 four times, 768×3072,
 #                3072×768) with M = each batch's real tokens, OpenBLAS's own threads = --threads, median
 #                of 5 timings; the workload's sgemm rate is its linear FLOPs over their summed times.

@@ -1,22 +1,24 @@
-// Exact floating-point operation counts of one forward pass over a packed batch (a multiply-add
-// counts as 2). Only the products are counted; embeddings, softmax, GELU and LayerNorm are not,
-// since the sgemm ceiling they are compared with has no such work either.
+// Exact floating-point operation counts of the products one forward pass performs over a packed
+// batch (a multiply-add counts as 2). Embeddings, softmax, GELU and LayerNorm are not counted, since
+// the sgemm ceiling they are compared with has no such work either. The last layer runs only the
+// [CLS] rows through everything but the key and value products, so the count follows the engine.
 import Inference
 
 struct FlopCount {
     let config: ModelConfig
 
     /// One encoder layer's six linear products (query, key, value, attention output, intermediate,
-    /// output) over `rows` packed tokens.
-    func linearProducts(rows: Int) -> Double {
+    /// output): keys and values over `rows` packed tokens, the other four over `queryRows`.
+    func linearProducts(rows: Int, queryRows: Int) -> Double {
         let h = Double(config.hiddenSize)
         let i = Double(config.intermediateSize)
-        return 2 * Double(rows) * (4 * h * h + 2 * h * i)
+        return 2 * Double(rows) * 2 * h * h + 2 * Double(queryRows) * (2 * h * h + 2 * h * i)
     }
 
-    /// One layer's attention products over one sequence: Q·Kᵀ and P·V, each 2·L²·hidden over all heads.
-    func attention(length: Int) -> Double {
-        2 * 2 * Double(length) * Double(length) * Double(config.hiddenSize)
+    /// One layer's attention products over one sequence for `queries` of its rows: Q·Kᵀ and P·V, each
+    /// 2·queries·L·hidden over all heads.
+    func attention(length: Int, queries: Int) -> Double {
+        2 * 2 * Double(queries) * Double(length) * Double(config.hiddenSize)
     }
 
     /// The reward head on `sequences` [CLS] rows.
@@ -33,10 +35,14 @@ struct FlopCount {
         return Double(sequences) * perRow
     }
 
-    /// The whole forward pass over one batch of sequences of these lengths.
-    func forward(lengths: [Int]) -> Double {
+    /// The whole forward pass over one batch of sequences of these lengths; the last layer's query-side
+    /// products run on `lastLayerRows` rows (RewardEngine.lastLayerRows).
+    func forward(lengths: [Int], lastLayerRows: Int) -> Double {
         let rows = lengths.reduce(0, +)
-        let perLayer = linearProducts(rows: rows) + lengths.reduce(0) { $0 + attention(length: $1) }
-        return Double(config.layerCount) * perLayer + head(sequences: lengths.count)
+        let fullLayer = linearProducts(rows: rows, queryRows: rows)
+            + lengths.reduce(0) { $0 + attention(length: $1, queries: $1) }
+        let lastLayer = linearProducts(rows: rows, queryRows: lastLayerRows)
+            + lengths.reduce(0) { $0 + attention(length: $1, queries: 1) }
+        return Double(config.layerCount - 1) * fullLayer + lastLayer + head(sequences: lengths.count)
     }
 }

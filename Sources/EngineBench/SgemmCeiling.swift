@@ -47,7 +47,7 @@ struct SgemmCeiling {
         layer()  // warm-up: OpenBLAS's threads and buffers
         let times = (0..<max(1, repeats)).map { _ in seconds { layer() } }
         return Measurement(
-            rows: m, seconds: median(times), flops: FlopCount(config: config).linearProducts(rows: m))
+            rows: m, seconds: median(times), flops: FlopCount(config: config).linearProducts(rows: m, queryRows: m))
     }
 
     /// `c[m, n] = a[m, k] · b[n, k]ᵀ`, as the engine calls it.
@@ -68,9 +68,12 @@ struct Efficiency {
     let sgemmGflopsPerSecond: Double
     let tokens: Int
 
-    init(batchLengths: [[Int]], seconds: Double, config: ModelConfig, ceiling: [Int: SgemmCeiling.Measurement]) {
+    init(batchLengths: [[Int]], seconds: Double, engine: RewardEngine, ceiling: [Int: SgemmCeiling.Measurement]) {
+        let config = engine.config
         let count = FlopCount(config: config)
-        flops = batchLengths.reduce(0) { $0 + count.forward(lengths: $1) }
+        flops = batchLengths.reduce(0) {
+            $0 + count.forward(lengths: $1, lastLayerRows: engine.lastLayerRows(sequences: $1.count))
+        }
         var sgemmFlops = 0.0
         var sgemmSeconds = 0.0
         for lengths in batchLengths {

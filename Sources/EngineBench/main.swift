@@ -36,7 +36,7 @@ var sgemmByRows: [Int: SgemmCeiling.Measurement] = [:]
     let measured = ceiling.measure(rows: Set(lengths.map { $0.reduce(0, +) }))
     sgemmByRows.merge(measured) { $1 }
     usleep(300_000)
-    return Efficiency(batchLengths: lengths, seconds: elapsed, config: config, ceiling: measured)
+    return Efficiency(batchLengths: lengths, seconds: elapsed, engine: engine, ceiling: measured)
 }
 
 var workloads: [String: Any] = [:]
