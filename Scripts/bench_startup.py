@@ -75,10 +75,11 @@ class Launch:
 
     def _read_log(self) -> None:
         for line in self.process.stderr:
-            if self.first_line_s is None:  # "loading model": the runtime is up and the flags are parsed
+            if self.first_line_s is None:  # "configuration": the runtime is up and the flags are parsed
                 self.first_line_s = time.perf_counter() - self.started
             self.lines.append(line.rstrip("\n"))
-            match = re.search(r"\bport=(\d+)\b", line)
+            # The bound port: from the "listening" line (the configuration line shows the asked-for 0).
+            match = re.search(r"\bport=(\d+)\b", line) if "listening" in line else None
             if match and self.port is None:
                 self.port = int(match.group(1))
                 self.port_known.set()
