@@ -33,11 +33,6 @@ public final class RewardEngine: Sendable {
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
     /// since each already uses every thread it was given. A sequence's score does not depend on the
     /// others in the batch: linear layers are row-wise and attention stays within a sequence.
-    /// Rows the last layer's query, output and feed-forward products run on for a batch of
-    /// `sequences`: one [CLS] row each, padded to keep OpenBLAS on one kernel (benchmarks count FLOPs
-    /// with it).
-    public func lastLayerRows(sequences: Int) -> Int { max(sequences, encoder.minimumClsRows) }
-
     public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, config: config)
@@ -48,6 +43,11 @@ public final class RewardEngine: Sendable {
         }
         return head.scores(cls: cls, count: batch.sequenceCount)
     }
+
+    /// Rows the last layer's query, output and feed-forward products run on for a batch of
+    /// `sequences`: one [CLS] row each, padded to keep OpenBLAS on one kernel (benchmarks count FLOPs
+    /// with it).
+    public func lastLayerRows(sequences: Int) -> Int { max(sequences, encoder.minimumClsRows) }
 }
 
 /// Serialises forward passes process-wide; see `RewardEngine.scores`.
