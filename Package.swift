@@ -6,7 +6,7 @@ import PackageDescription
 //   Batching ───┤
 //   Tokenizer ──┼─> RewardService ─> RewardServer (executable `reward-server`)
 //   Inference ──┘
-//   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev)
+//   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev), CKernels (packed-weight products)
 //   Tokenizer, Inference ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
 //   Hub (Hugging Face Hub download + cache; Foundation and swift-log only) ─> RewardServer
 let package = Package(
@@ -35,9 +35,11 @@ let package = Package(
         ),
         .target(name: "StrictJSON"),
         .target(name: "Tokenizer", dependencies: ["StrictJSON"]),
+        // Packed-weight vector kernels (AVX-512 / AVX2 chosen at run time), plain C.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "StrictJSON"],
+            dependencies: ["CBLAS", "CKernels", "StrictJSON"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
@@ -83,7 +85,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "TestSupport"],
+            dependencies: ["Inference", "CKernels", "TestSupport"],
             exclude: ["Weights/Fixtures"]
         ),
         .testTarget(

@@ -1,18 +1,27 @@
-// Matrix products through OpenBLAS. Weights stay in PyTorch's `[out, in]` layout and are used
-// transposed (CblasTrans costs nothing in OpenBLAS's packing), so a mapped checkpoint is used as is.
+// Matrix products. The encoder's linear layers run on weights packed at load (`PackedWeight`) where
+// this CPU has a kernel for them; everything else goes through OpenBLAS, with weights in PyTorch's
+// `[out, in]` layout used transposed (CblasTrans costs nothing in OpenBLAS's packing).
 // OpenBLAS itself runs single-threaded: the engine splits products across its own threads, because
 // OpenBLAS's idle pool threads spin for a while after each call and would steal the cores from the
 // attention and elementwise work that runs on the engine's threads in between.
 import CBLAS
 
 enum Matmul {
-    /// `out = x · Wᵀ` split across `parallel`'s threads: by rows for tall products, by output
+    /// `out = x · Wᵀ` split across `parallel`'s threads: packed panels, or for OpenBLAS by rows for tall products, by output
     /// columns for short ones (where every thread packing all of W would cost more than the product).
     /// Each thread computes whole dot products over the full K, so values do not depend on the split.
     static func times(
-        _ x: UnsafePointer<Float>, rows: Int, _ weight: FloatTensor, into out: UnsafeMutablePointer<Float>,
+        _ x: UnsafePointer<Float>, rows: Int, _ linear: Linear, into out: UnsafeMutablePointer<Float>,
         parallel: Parallel
     ) {
+        if let packed = linear.packed {
+            // Panels split across the threads; every thread reads all of x, which stays in cache.
+            parallel.forEachChunk(count: packed.panels) { _, panels in
+                packed.times(x, rows: rows, panels: panels, into: out)
+            }
+            return
+        }
+        let weight = linear.weight
         let outputs = weight.shape[0]
         let inputs = weight.shape[1]
         let w = weight.values.baseAddress!

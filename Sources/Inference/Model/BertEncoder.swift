@@ -9,7 +9,7 @@ extension Workspace {
         _ input: UnsafePointer<Float>, rows: Int, _ linear: Linear, _ norm: LayerNormWeights,
         residual: UnsafeMutablePointer<Float>, _ config: ModelConfig, _ parallel: Parallel
     ) {
-        Matmul.times(input, rows: rows, linear.weight, into: projected.baseAddress!, parallel: parallel)
+        Matmul.times(input, rows: rows, linear, into: projected.baseAddress!, parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             Elementwise.biasResidualLayerNorm(
                 projected.baseAddress!, bias: linear.bias, residual: residual, rows: range, norm: norm,
@@ -91,7 +91,7 @@ struct BertAttention {
         _ x: UnsafePointer<Float>, rows: Int, _ products: [(Linear, UnsafeMutableBufferPointer<Float>)]
     ) {
         for (linear, out) in products {
-            Matmul.times(x, rows: rows, linear.weight, into: out.baseAddress!, parallel: parallel)
+            Matmul.times(x, rows: rows, linear, into: out.baseAddress!, parallel: parallel)
         }
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             for (linear, out) in products { Elementwise.addBias(out.baseAddress!, rows: range, linear.bias) }
@@ -146,7 +146,7 @@ struct BertFeedForward {
     /// `hidden` (`rows` rows) is updated in place.
     func forward(_ hidden: UnsafeMutablePointer<Float>, rows: Int, _ ws: Workspace) {
         Matmul.times(
-            hidden, rows: rows, weights.intermediate.weight, into: ws.intermediate.baseAddress!, parallel: parallel)
+            hidden, rows: rows, weights.intermediate, into: ws.intermediate.baseAddress!, parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 4) { _, range in
             Elementwise.biasGELU(ws.intermediate.baseAddress!, rows: range, weights.intermediate.bias)
         }
@@ -169,10 +169,12 @@ struct BertEncoder {
     /// on one kernel whether a pair is scored alone or in a batch (checked bit for bit at 1 and 2 threads).
     var minimumClsRows: Int { 4 * parallel.threads }
 
-    init(weights: BertWeights, config: ModelConfig, threads: Int) {
+    /// `packWeights`: repack the layers' weights for the vector kernels (see `PackedWeight`); off,
+    /// every product goes through OpenBLAS on the checkpoint's layout.
+    init(weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true) {
         let parallel = Parallel(threads: threads)
         embeddings = BertEmbeddings(weights: weights.embeddings, config: config)
-        layers = weights.layers.map {
+        layers = weights.layers.map { packWeights ? $0.packingWeights() : $0 }.map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)

@@ -6,8 +6,13 @@
 public struct Linear: Sendable {
     public let weight: FloatTensor
     public let bias: FloatTensor
+    /// The weight repacked for the vector kernels, when the engine uses them (see `PackedWeight`).
+    var packed: PackedWeight? = nil
     public var outputs: Int { weight.shape[0] }
     public var inputs: Int { weight.shape[1] }
+
+    /// This layer with its weight packed, where a kernel runs on this CPU for its shape.
+    func packingWeight() -> Linear { Linear(weight: weight, bias: bias, packed: PackedWeight(weight)) }
 }
 
 public struct LayerNormWeights: Sendable {
@@ -31,6 +36,14 @@ public struct EncoderLayerWeights: Sendable {
     public let intermediate: Linear
     public let output: Linear
     public let outputNorm: LayerNormWeights
+
+    /// The same layer with its six products' weights packed (see `PackedWeight`).
+    func packingWeights() -> EncoderLayerWeights {
+        EncoderLayerWeights(
+            query: query.packingWeight(), key: key.packingWeight(), value: value.packingWeight(),
+            attentionOutput: attentionOutput.packingWeight(), attentionNorm: attentionNorm,
+            intermediate: intermediate.packingWeight(), output: output.packingWeight(), outputNorm: outputNorm)
+    }
 }
 
 public enum HeadWeights: Sendable {

@@ -14,11 +14,17 @@ public final class RewardEngine: Sendable {
     private let retainedWorkspace = Mutex<Workspace?>(nil)
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
-    public init(config: ModelConfig, weights store: any WeightStore, threads: Int = 1) throws {
+    public convenience init(config: ModelConfig, weights store: any WeightStore, threads: Int = 1) throws {
+        try self.init(config: config, weights: store, threads: threads, packWeights: true)
+    }
+
+    /// `packWeights: false` keeps every product on OpenBLAS (tests compare the two paths).
+    init(config: ModelConfig, weights store: any WeightStore, threads: Int, packWeights: Bool) throws {
         let weights = try BertWeights.load(from: store, config: config)
         self.config = config
         self.store = store
-        encoder = BertEncoder(weights: weights, config: config, threads: max(1, threads))
+        encoder = BertEncoder(
+            weights: weights, config: config, threads: max(1, threads), packWeights: packWeights)
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
         head = RewardHead(weights: weights.head)

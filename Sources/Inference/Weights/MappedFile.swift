@@ -54,6 +54,18 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Lets the kernel drop the resident pages wholly inside `range` (a sub-range of `bytes`): they no
+    /// longer count in the process's memory and are read from the file again if touched. For weights
+    /// whose values were copied elsewhere at load (see `PackedWeight`). No-op for heap copies.
+    func releasePages(_ range: UnsafeRawBufferPointer) {
+        guard !isHeapCopy, let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + range.count) / page * page
+        guard end > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         guard let base = bytes.baseAddress else { return }
         if isHeapCopy {

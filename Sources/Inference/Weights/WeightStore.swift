@@ -62,6 +62,13 @@ public struct FloatTensor: @unchecked Sendable {
         try withExtendedLifetime(owner) { try body(values) }
     }
 
+    /// Gives a memory-mapped tensor's resident pages back (see `MappedFile.releasePages`); its values
+    /// stay readable. No-op for tensors in ordinary memory.
+    func releaseMappedPages() {
+        guard let file = owner as? MappedFile else { return }
+        file.releasePages(UnsafeRawBufferPointer(values))
+    }
+
     /// A copy of the values.
     public func toArray() -> [Float] {
         withValues { Array($0) }

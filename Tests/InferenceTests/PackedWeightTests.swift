@@ -1,0 +1,112 @@
+// The packed-weight kernels: against a Double reference, row by row identical whatever the batch,
+// identical across instruction sets, and the engine's scores on them against the OpenBLAS path.
+import CKernels
+import Testing
+
+@testable import Inference
+
+/// The kernels this CPU runs (AVX-512 implies AVX2 + FMA on every x86-64 that has it).
+private let availableISAs: [rk_isa] = {
+    switch rk_best_isa() {
+    case RK_ISA_AVX512: [RK_ISA_AVX512, RK_ISA_AVX2]
+    case RK_ISA_AVX2: [RK_ISA_AVX2]
+    default: []
+    }
+}()
+
+private func randomMatrix(_ count: Int, seed: UInt64) -> [Float] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in rng.nextNormal() }
+}
+
+/// c = a · wᵀ through rk_pack + rk_gemm over all panels.
+private func packedProduct(_ isa: rk_isa, _ a: [Float], m: Int, _ w: [Float], n: Int, k: Int) -> [Float] {
+    let tensor = FloatTensor(shape: [n, k], copying: w)
+    var packed = [Float](repeating: .nan, count: n * k)
+    tensor.withValues { rk_pack($0.baseAddress!, n, k, &packed) }
+    var c = [Float](repeating: .nan, count: m * n)
+    rk_gemm(isa, m, k, a, k, packed, 0, n / Int(RK_PANEL), &c, n)
+    return c
+}
+
+@Test func theCPUHasAKernelWhereTheEngineIsMeasured() {
+    // Not a requirement of the product (it falls back to OpenBLAS), but CI's x86-64 machines have
+    // AVX2 at least, and then the kernel tests below must not silently test nothing.
+    #if arch(x86_64)
+        #expect(!availableISAs.isEmpty)
+    #endif
+}
+
+@Test(arguments: [1, 2, 5, 11, 12, 13, 24, 25, 239, 240, 241, 500])
+func packedProductsMatchADoubleReference(rows m: Int) throws {
+    for isa in availableISAs {
+        for (n, k) in [(32, 1), (64, 3), (96, 77), (32, 300)] {
+            let a = randomMatrix(m * k, seed: UInt64(m * 1000 + k))
+            let w = randomMatrix(n * k, seed: UInt64(n * 7 + k))
+            let c = packedProduct(isa, a, m: m, w, n: n, k: k)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var exact = 0.0
+                    var magnitude = 0.0
+                    for kk in 0..<k {
+                        let term = Double(a[i * k + kk]) * Double(w[j * k + kk])
+                        exact += term
+                        magnitude += abs(term)
+                    }
+                    // fp32 accumulation over k terms: error ≤ k·ε·Σ|terms| in the worst case.
+                    let bound = Double(k) * 1.2e-7 * magnitude + 1e-30
+                    #expect(
+                        abs(Double(c[i * n + j]) - exact) <= bound,
+                        "isa \(isa.rawValue) m \(m) n \(n) k \(k) (\(i), \(j))")
+                }
+            }
+        }
+    }
+}
+
+@Test func eachRowIsTheSameAloneInAnyBatchAndOnEveryInstructionSet() {
+    let (n, k) = (64, 200)
+    let w = randomMatrix(n * k, seed: 5)
+    for m in [1, 7, 12, 13, 30] {
+        let a = randomMatrix(m * k, seed: UInt64(m))
+        let together = availableISAs.map { packedProduct($0, a, m: m, w, n: n, k: k) }
+        for (index, isa) in availableISAs.enumerated() {
+            #expect(together[index] == together[0], "isa \(isa.rawValue) differs from \(availableISAs[0].rawValue)")
+            for i in 0..<m {
+                let alone = packedProduct(isa, Array(a[(i * k)..<((i + 1) * k)]), m: 1, w, n: n, k: k)
+                #expect(Array(together[index][(i * n)..<((i + 1) * n)]) == alone, "isa \(isa.rawValue) m \(m) row \(i)")
+            }
+        }
+    }
+}
+
+@Test func onlyWholePanelsArePacked() {
+    let fits = FloatTensor(shape: [64, 8], copying: [Float](repeating: 1, count: 64 * 8))
+    let ragged = FloatTensor(shape: [48, 8], copying: [Float](repeating: 1, count: 48 * 8))
+    #expect((PackedWeight(fits) != nil) == !availableISAs.isEmpty)
+    #expect(PackedWeight(ragged) == nil)
+}
+
+/// The engine on packed weights scores like the engine on OpenBLAS alone, and stays batch-invariant
+/// bit for bit (every product row is one fixed chain of fused multiply-adds).
+@Test(arguments: [HeadLayout.sequenceClassification, .bertReward])
+func packedEngineMatchesTheBLASEngine(layout: HeadLayout) throws {
+    let config = ModelConfig(
+        layout: layout, vocabSize: 50, hiddenSize: 64, layerCount: 2, headCount: 4, intermediateSize: 128,
+        maxPositions: 96, rewardHiddenSize: 32)
+    let store = InMemoryWeights.random(config: config, seed: 11, std: 0.2)
+    let packed = try RewardEngine(config: config, weights: store, threads: 2, packWeights: true)
+    let blas = try RewardEngine(config: config, weights: store, threads: 2, packWeights: false)
+    var rng = SplitMix64(seed: 3)
+    let inputs = [1, 2, 9, 40, 96, 13, 64].map { length in
+        TokenSequence(ids: (0..<length).map { _ in Int32(rng.next() % 50) })
+    }
+    let together = try packed.scores(inputs)
+    let reference = try blas.scores(inputs)
+    for i in inputs.indices {
+        #expect(abs(together[i] - reference[i]) <= 1e-5 * max(1, abs(reference[i])), "sequence \(i)")
+        if !availableISAs.isEmpty {
+            #expect(try packed.scores([inputs[i]])[0] == together[i], "sequence \(i) alone vs in the batch")
+        }
+    }
+}
