@@ -7,8 +7,9 @@
 import CBLAS
 
 enum Matmul {
-    /// `out = x · Wᵀ` split across `parallel`'s threads: packed panels, or for OpenBLAS by rows for tall products, by output
-    /// columns for short ones (where every thread packing all of W would cost more than the product).
+    /// `out = x · Wᵀ` split across `parallel`'s threads: by panels of a packed weight; for OpenBLAS by
+    /// rows for tall products, by output columns for short ones (where every thread packing all of W
+    /// would cost more than the product).
     /// Each thread computes whole dot products over the full K, so values do not depend on the split.
     static func times(
         _ x: UnsafePointer<Float>, rows: Int, _ linear: Linear, into out: UnsafeMutablePointer<Float>,
