@@ -163,11 +163,12 @@ struct BertEncoder {
 
     let parallel: Parallel
 
-    /// Fewest rows the [CLS]-only last layer runs with. OpenBLAS takes a separate small-matrix kernel,
-    /// with different rounding, for products under about 10⁶ multiply-adds, and `Matmul` gives each
-    /// thread a share of the columns; four rows per thread keep the last layer's bert-base-width products
-    /// on one kernel whether a pair is scored alone or in a batch (checked bit for bit at 1 and 2 threads).
-    var minimumClsRows: Int { 4 * parallel.threads }
+    /// Fewest rows the [CLS]-only last layer runs with. Packed products treat every row alike, so one
+    /// will do. OpenBLAS takes a separate small-matrix kernel, with different rounding, for products
+    /// under about 10⁶ multiply-adds, and `Matmul` gives each thread a share of the columns; on that
+    /// path four rows per thread keep the last layer's bert-base-width products on one kernel whether a
+    /// pair is scored alone or in a batch (checked bit for bit at 1 and 2 threads).
+    let minimumClsRows: Int
 
     /// `packWeights`: repack the layers' weights for the vector kernels (see `PackedWeight`); off,
     /// every product goes through OpenBLAS on the checkpoint's layout.
@@ -182,6 +183,15 @@ struct BertEncoder {
         }
         self.config = config
         self.parallel = parallel
+        // The last layer's products on the [CLS] rows (keys and values run on every row).
+        let clsProducts =
+            layers.last.map {
+                [
+                    $0.attention.weights.query, $0.attention.weights.attentionOutput,
+                    $0.feedForward.weights.intermediate, $0.feedForward.weights.output,
+                ]
+            } ?? []
+        minimumClsRows = clsProducts.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
     }
 
     /// A workspace for `batch`: `retained` when it is big enough, a new retained one for batches of up to

@@ -51,8 +51,8 @@ public final class RewardEngine: Sendable {
     }
 
     /// Rows the last layer's query, output and feed-forward products run on for a batch of
-    /// `sequences`: one [CLS] row each, padded to keep OpenBLAS on one kernel (benchmarks count FLOPs
-    /// with it).
+    /// `sequences`: one [CLS] row each, padded where OpenBLAS runs them (see `BertEncoder.minimumClsRows`;
+    /// benchmarks count FLOPs with it).
     public func lastLayerRows(sequences: Int) -> Int { max(sequences, encoder.minimumClsRows) }
 }
 
