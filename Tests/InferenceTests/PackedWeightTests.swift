@@ -1,6 +1,7 @@
 // The packed-weight kernels: against a Double reference, row by row identical whatever the batch,
 // identical across instruction sets, and the engine's scores on them against the OpenBLAS path.
 import CKernels
+import TestSupport
 import Testing
 
 @testable import Inference
@@ -101,6 +102,19 @@ func packedEngineMatchesTheBLASEngine(layout: HeadLayout) throws {
     let inputs = [1, 2, 9, 40, 96, 13, 64].map { length in
         TokenSequence(ids: (0..<length).map { _ in Int32(rng.next() % 50) })
     }
+    // The packed engine really runs on packed weights (and so needs no row padding); the other does not.
+    let encoder = BertEncoder(
+        weights: try BertWeights.load(from: store, config: config), config: config, threads: 2, packWeights: true)
+    let allPacked = encoder.layers.allSatisfy { layer in
+        [
+            layer.attention.weights.query, layer.attention.weights.key, layer.attention.weights.value,
+            layer.attention.weights.attentionOutput, layer.feedForward.weights.intermediate,
+            layer.feedForward.weights.output,
+        ].allSatisfy { $0.packed != nil }
+    }
+    #expect(allPacked == !availableISAs.isEmpty)
+    #expect(packed.lastLayerRows(sequences: 1) == (availableISAs.isEmpty ? 8 : 1))
+    #expect(blas.lastLayerRows(sequences: 1) == 8)
     let together = try packed.scores(inputs)
     let reference = try blas.scores(inputs)
     for i in inputs.indices {
@@ -109,4 +123,15 @@ func packedEngineMatchesTheBLASEngine(layout: HeadLayout) throws {
             #expect(try packed.scores([inputs[i]])[0] == together[i], "sequence \(i) alone vs in the batch")
         }
     }
+}
+
+/// After packing, a mapped checkpoint's pages are handed back; the tensor must still read the same.
+@Test func releasedMappedPagesStillReadTheFile() throws {
+    let store = try WeightFiles.open(directory: Fixtures.model("tiny-v2-cased-st"))
+    let name = try #require(store.tensors.keys.first { $0.hasSuffix("intermediate.dense.weight") })
+    let tensor = try store.floats(name)
+    let before = tensor.toArray()
+    tensor.releaseMappedPages()
+    #expect(tensor.toArray() == before)
+    #expect(before.contains { $0 != 0 })
 }
