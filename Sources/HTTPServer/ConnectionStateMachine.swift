@@ -1,6 +1,7 @@
-// One connection's HTTP/1.1 semantics with no I/O: keep-alive, pipelining order,
-// 100-continue, timeouts and drain. It is fed bytes, answers and the time, and returns
-// actions for the event loop to carry out. It never touches a socket or reads a clock.
+// One connection's HTTP/1.1 semantics with no I/O: keep-alive, pipelining order, answers
+// decided from the head (before 100-continue and the body), backpressure, half-close, timeouts
+// and drain. It is fed bytes, answers and the time, and returns actions for the event loop to
+// carry out. It never touches a socket or reads a clock.
 
 /// What goes on the wire; the event loop encodes it (`ResponseEncoder`).
 enum OutgoingMessage: Hashable, Sendable {
@@ -27,6 +28,11 @@ enum ConnectionAction: Hashable, Sendable {
 }
 
 struct ConnectionStateMachine {
+    /// Decides from a request's head whether it is answered at once (without reading its body).
+    typealias HeadScreen = (HTTPRequestHead) -> HTTPResponse?
+    /// Builds the response for an error the server detects itself.
+    typealias ErrorFormatter = (HTTPStatus, String) -> HTTPResponse
+
     struct Slot: Hashable {
         var id: UInt64
         var framing: ResponseFraming
@@ -36,6 +42,15 @@ struct ConnectionStateMachine {
     private(set) var parser: HTTPParser
     let timeouts: HTTPTimeouts
     let maxPipelined: Int
+    /// Set by the connection after init (the screen calls back into it).
+    var screen: HeadScreen
+    private let formatError: ErrorFormatter
+    /// The answer decided from the current request's head, when it has no body to wait for.
+    private var answeredFromHead: HTTPResponse?
+    /// Set while the connection holds too much unsent output: nothing new is parsed or read.
+    private(set) var outputBlocked = false
+    /// The client shut down its sending side: what it sent is answered, then the connection closes.
+    private(set) var inputEnded = false
     /// Requests dispatched or rejected, oldest first; answers leave in this order.
     private(set) var slots: [Slot] = []
     private var nextID: UInt64 = 0
@@ -48,24 +63,35 @@ struct ConnectionStateMachine {
     private var writeDeadline: Instant?
     private var readPhase: HTTPParser.Phase = .idle
     private var readPhaseSince: Instant
-    private var idleSince: Instant?
+    private var keepAliveIdleSince: Instant?
     /// When the connection opened, until its first byte arrives: a silent connection gets the
     /// header timeout, not the (longer) keep-alive idle timeout.
     private var silentSince: Instant?
 
-    init(limits: HTTPLimits, timeouts: HTTPTimeouts, maxPipelined: Int, now: Instant) {
+    init(
+        limits: HTTPLimits, timeouts: HTTPTimeouts, maxPipelined: Int, now: Instant,
+        screen: @escaping HeadScreen = { _ in nil }, formatError: @escaping ErrorFormatter = plainError
+    ) {
         self.parser = HTTPParser(limits: limits)
         self.timeouts = timeouts
         self.maxPipelined = max(1, maxPipelined)
+        self.screen = screen
+        self.formatError = formatError
         self.readPhaseSince = now
         self.silentSince = now
     }
 
     /// Whether the event loop should read from the socket now.
-    var wantsToRead: Bool { !isClosing && !stopParsing && slots.count < maxPipelined }
+    var wantsToRead: Bool { mayParse && !inputEnded }
+
+    private var mayParse: Bool { !isClosing && !stopParsing && !outputBlocked && slots.count < maxPipelined }
+
+    /// Since when the connection has had nothing to do (open and silent, or between keep-alive
+    /// requests): such a connection may be closed to make room for new clients. Nil when busy.
+    var idleSince: Instant? { isClosing ? nil : (silentSince ?? keepAliveIdleSince) }
 
     mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [ConnectionAction] {
-        guard !isClosing, !stopParsing else { return [] }
+        guard !isClosing, !stopParsing, !inputEnded else { return [] }
         silentSince = nil
         parser.feed(bytes)
         return advance(now: now)
@@ -90,11 +116,21 @@ struct ConnectionStateMachine {
         return advance(now: now)
     }
 
-    /// The peer closed its side (read returned 0). Treated as gone: in-flight work is cancelled.
+    /// The peer shut down its sending side (read returned 0). Like nginx and HAProxy, requests it
+    /// sent in full are still answered (the last with `Connection: close`); a partial one is
+    /// dropped. A peer that is really gone shows when a write fails.
     mutating func peerClosed(now: Instant) -> [ConnectionAction] {
-        guard !isClosing else { return [] }
-        isClosing = true
-        return [.close]
+        guard !isClosing, !inputEnded else { return [] }
+        inputEnded = true
+        return advance(now: now)
+    }
+
+    /// The connection's unsent output crossed the bound (or fell back under it). While blocked,
+    /// nothing new is parsed, so a client that sends without reading cannot grow the output.
+    mutating func setOutputBlocked(_ blocked: Bool, now: Instant) -> [ConnectionAction] {
+        guard blocked != outputBlocked else { return [] }
+        outputBlocked = blocked
+        return blocked ? [] : advance(now: now)
     }
 
     /// Server drain: idle connections close now; the last request in flight, or the next one
@@ -116,7 +152,7 @@ struct ConnectionStateMachine {
             isClosing = true
             return [.close]
         }
-        if let idleSince, now >= idleSince.advanced(by: timeouts.idle) {
+        if let keepAliveIdleSince, now >= keepAliveIdleSince.advanced(by: timeouts.idle) {
             isClosing = true
             return [.close]
         }
@@ -127,20 +163,25 @@ struct ConnectionStateMachine {
         guard readTimeoutApplies else { return [] }
         let limit = readPhase == .head ? timeouts.header : timeouts.body
         guard readPhase == .head || readPhase == .body, now >= readPhaseSince.advanced(by: limit) else { return [] }
-        reject(.error(.requestTimeout, type: errorType(for: .requestTimeout), message: "request not received in time"))
+        reject(formatError(.requestTimeout, "request not received in time"))
         return advance(now: now)
     }
 
-    private var readTimeoutApplies: Bool { !stopParsing && slots.count < maxPipelined }
+    private var readTimeoutApplies: Bool { !stopParsing && !inputEnded && slots.count < maxPipelined }
 }
 
 extension ConnectionStateMachine {
     /// Parses what can be parsed, sends what is ready in order, and updates the timers.
     private mutating func advance(now: Instant) -> [ConnectionAction] {
         var actions: [ConnectionAction] = []
+        // Two rounds at most: answers decided from heads (probes) could otherwise turn a whole
+        // buffer of pipelined requests into output at once; the rest waits until that is written.
+        var rounds = 0
         repeat {
             parseAvailable(into: &actions)
-        } while sendReady(into: &actions) && !isClosing && !stopParsing
+            rounds += 1
+        } while sendReady(into: &actions) && !isClosing && !stopParsing && rounds < 2
+        if !isClosing && inputEnded { finishAfterInputEnded(into: &actions) }
         if !isClosing && continuePending && slots.isEmpty {
             continuePending = false
             actions.append(.send(.continueInterim))
@@ -160,31 +201,62 @@ extension ConnectionStateMachine {
     private var isQuiet: Bool { slots.isEmpty && parser.phase == .idle && !continuePending }
 
     private mutating func parseAvailable(into actions: inout [ConnectionAction]) {
-        while !isClosing && !stopParsing && slots.count < maxPipelined, let event = parser.next() {
+        while mayParse, let event = parser.next() {
             switch event {
             case .head(let head):
-                continuePending = head.expectsContinue
+                screenHead(head)
             case .request(let request):
                 continuePending = false
                 readPhase = .idle  // the next request's header timer starts when it does
                 let keepAlive = request.wantsKeepAlive && !isDraining
                 let framing = ResponseFraming(
                     version: request.version, keepAlive: keepAlive, isHead: request.method == "HEAD")
-                slots.append(Slot(id: nextID, framing: framing, response: nil))
-                actions.append(.dispatch(request, id: nextID))
+                slots.append(Slot(id: nextID, framing: framing, response: answeredFromHead))
+                if answeredFromHead == nil { actions.append(.dispatch(request, id: nextID)) }
+                answeredFromHead = nil
                 nextID += 1
                 if !keepAlive { stopParsing = true }
             case .error(let error):
-                reject(.parseError(error))
+                reject(formatError(error.status, error.message))
             }
         }
     }
 
+    /// A head answered at once: without a body the request completes at once and keeps the
+    /// connection; with one, the body is never read (no 100 Continue) and the connection closes.
+    private mutating func screenHead(_ head: HTTPRequestHead) {
+        guard let answer = screen(head) else {
+            continuePending = head.expectsContinue
+            return
+        }
+        if head.announcesBody {
+            reject(answer, version: head.version, isHead: head.method == "HEAD")
+        } else {
+            answeredFromHead = answer
+        }
+    }
+
+    /// Input ended: once every request that arrived whole is parsed, the last answer closes the
+    /// connection (or it closes now when nothing is owed).
+    private mutating func finishAfterInputEnded(into actions: inout [ConnectionAction]) {
+        // Still allowed to parse after `parseAvailable` means the parser holds no whole request;
+        // blocked output or full pipelining means some may still wait in its buffer.
+        guard mayParse || stopParsing else { return }
+        continuePending = false
+        if slots.isEmpty {
+            isClosing = true
+            actions.append(outputPending ? .closeAfterSending : .close)
+        } else {
+            slots[slots.count - 1].framing.keepAlive = false
+            stopParsing = true
+        }
+    }
+
     /// Queues a server-generated answer behind any earlier ones, then close.
-    private mutating func reject(_ response: HTTPResponse) {
+    private mutating func reject(_ response: HTTPResponse, version: HTTPVersion = .http1_1, isHead: Bool = false) {
         continuePending = false
         stopParsing = true
-        let framing = ResponseFraming(version: .http1_1, keepAlive: false, isHead: false)
+        let framing = ResponseFraming(version: version, keepAlive: false, isHead: isHead)
         slots.append(Slot(id: nextID, framing: framing, response: response))
         nextID += 1
     }
@@ -215,9 +287,14 @@ extension ConnectionStateMachine {
         }
         let quiescent = slots.isEmpty && !outputPending && phase == .idle && silentSince == nil
         if !quiescent {
-            idleSince = nil
-        } else if idleSince == nil {
-            idleSince = now
+            keepAliveIdleSince = nil
+        } else if keepAliveIdleSince == nil {
+            keepAliveIdleSince = now
         }
     }
+}
+
+/// The error body for a machine built without the product's formatter (tests, tools).
+func plainError(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+    HTTPResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8))
 }

@@ -12,6 +12,8 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     enum Message {
         case adopt(fd: Int32, overCapacity: Bool)
+        /// Close this loop's longest-idle connection to make room (the cap is near).
+        case shedIdle
         case response(fd: Int32, connection: UInt64, request: UInt64, HTTPResponse)
         case stopAccepting
         case drain
@@ -130,6 +132,7 @@ final class EventLoop: @unchecked Sendable {
         for message in messages {
             switch message {
             case .adopt(let fd, let overCapacity): adopt(fd: fd, overCapacity: overCapacity, now: now)
+            case .shedIdle: shedIdleConnection()
             case .response(let fd, let id, let request, let response):
                 guard let connection = connections[fd], connection.id == id else { continue }
                 connection.responded(to: request, with: response, now: now)
@@ -185,9 +188,12 @@ extension EventLoop {
             }
             let loop = peers.isEmpty ? self : peers[nextPeer % peers.count]
             nextPeer &+= 1
+            let shed = open > EventLoop.highWater(limit)
             if loop === self {
+                if shed { shedIdleConnection() }
                 adopt(fd: fd, overCapacity: open > limit, now: now)
             } else {
+                if shed { loop.deliver(.shedIdle) }
                 loop.deliver(.adopt(fd: fd, overCapacity: open > limit))
             }
         }
@@ -216,11 +222,29 @@ extension EventLoop {
             connection.destroy()
             return
         }
-        if overCapacity {
+        // Rechecked here: shedding an idle connection on this loop may have made room meanwhile.
+        if overCapacity && core.connectionCount.load(ordering: .relaxed) > core.configuration.maxConnections {
             connection.rejectOverCapacity(now: now)
         } else if core.isDraining.load(ordering: .relaxed) {
             connection.startDrain(now: now)
         }
+    }
+
+    /// From here on, each new connection closes the longest-idle one of the loop it goes to.
+    static func highWater(_ limit: Int) -> Int { limit - max(1, limit / 16) }
+
+    /// Closes the connection that has been idle longest (silent since it opened, or between
+    /// keep-alive requests), so idle clients cannot hold every slot. Linear in the loop's
+    /// connections; it runs only near the cap.
+    private func shedIdleConnection() {
+        var oldest: ServerConnection?
+        var oldestSince = Instant(nanoseconds: .max)
+        for connection in connections.values {
+            guard let since = connection.idleSince, since < oldestSince else { continue }
+            oldest = connection
+            oldestSince = since
+        }
+        oldest?.destroy()
     }
 
     /// Called by a connection when it closes its descriptor.

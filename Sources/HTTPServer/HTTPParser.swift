@@ -3,20 +3,30 @@
 // allocations beyond the request being built; every size is capped by `HTTPLimits`.
 // After an error it stays failed: later bytes are never read as a new request.
 
-struct HTTPRequestHead: Hashable, Sendable {
-    enum BodyFraming: Hashable, Sendable {
+/// A request's head: what is known before its body is read.
+public struct HTTPRequestHead: Hashable, Sendable {
+    public enum BodyFraming: Hashable, Sendable {
         case none
         case contentLength(Int)
         case chunked
     }
 
-    var method: String
-    var target: String
-    var version: HTTPVersion
-    var headers: HTTPHeaders
+    public var method: String
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
     /// `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1; ignored for 1.0).
-    var expectsContinue: Bool
-    var framing: BodyFraming
+    public var expectsContinue: Bool
+    public var framing: BodyFraming
+
+    /// The target without its query.
+    public var path: String {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        return String(target[..<mark])
+    }
+
+    /// Whether a body follows the head.
+    public var announcesBody: Bool { framing != .none }
 }
 
 struct HTTPParser: Sendable {

@@ -21,12 +21,13 @@ public enum HTTPServerError: Error, Hashable, Sendable {
     case eventLoop(errno: Int32)
 }
 
-/// What every event loop shares; immutable apart from the two atomics.
+/// What every event loop shares; immutable apart from the atomics.
 final class ServerCore: Sendable {
     let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
     let logger: Logger
     let encoder: ResponseEncoder
+    let budget: MemoryBudget
     let connectionCount = Atomic<Int>(0)
     /// Connections that have sent their last response and only wait for the client's FIN.
     let lingeringCount = Atomic<Int>(0)
@@ -37,6 +38,7 @@ final class ServerCore: Sendable {
         self.handler = handler
         self.logger = logger
         self.encoder = ResponseEncoder(serverName: configuration.serverName)
+        self.budget = MemoryBudget(limit: configuration.maxBufferedBytes)
     }
 }
 
@@ -62,6 +64,9 @@ public final class HTTPServer: Sendable {
 
     /// Connections currently open (including ones being rejected or closed).
     public var openConnections: Int { core.connectionCount.load(ordering: .relaxed) }
+
+    /// Bytes held in request bodies and unsent responses across all connections.
+    public var bufferedBytes: Int { core.budget.inUse }
 
     /// Open connections that still have work: not just waiting for a client's FIN.
     var activeConnections: Int {
@@ -92,6 +97,7 @@ public final class HTTPServer: Sendable {
                 metadata: [
                     "host": "\(configuration.host)", "port": "\(port)", "eventLoops": "\(loops.count)",
                     "maxConnections": "\(configuration.maxConnections)",
+                    "maxBufferedBytes": "\(configuration.maxBufferedBytes)",
                 ])
             return port
         }

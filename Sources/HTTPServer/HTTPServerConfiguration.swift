@@ -30,8 +30,17 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
     public var port: Int
     public var limits: HTTPLimits
     public var timeouts: HTTPTimeouts
-    /// Open connections beyond this are answered 503 and closed.
+    /// Open connections beyond this are answered 503 and closed. From 15/16 of it on, the
+    /// longest-idle keep-alive (or silent) connections are closed to make room for new ones.
+    /// Keep it below the process's descriptor limit (`DescriptorLimit`).
     public var maxConnections: Int
+    /// Bytes all connections together may hold in request bodies (announced by Content-Length or
+    /// arriving chunked) and unsent responses. A new upload that does not fit gets 503 from its
+    /// head, unread.
+    public var maxBufferedBytes: Int
+    /// Unsent response bytes one connection may hold before it stops reading and parsing (a
+    /// client that pipelines requests without reading the answers).
+    public var maxUnsentBytesPerConnection: Int
     /// Requests parsed ahead of their answers on one connection (pipelining depth).
     public var maxPipelinedRequests: Int
     /// How long `shutdown()` waits for in-flight requests before closing what is left.
@@ -46,7 +55,9 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, limits: HTTPLimits = HTTPLimits(),
-        timeouts: HTTPTimeouts = HTTPTimeouts(), maxConnections: Int = 4096, maxPipelinedRequests: Int = 16,
+        timeouts: HTTPTimeouts = HTTPTimeouts(), maxConnections: Int = 4096,
+        maxBufferedBytes: Int = 64 * 1024 * 1024, maxUnsentBytesPerConnection: Int = 64 * 1024,
+        maxPipelinedRequests: Int = 16,
         drainTimeout: Duration = .seconds(25), serverName: String = "reward-server",
         eventLoopCount: Int = 0, timerResolution: Duration = .milliseconds(100), listenBacklog: Int = 1024
     ) {
@@ -55,6 +66,8 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
         self.limits = limits
         self.timeouts = timeouts
         self.maxConnections = maxConnections
+        self.maxBufferedBytes = maxBufferedBytes
+        self.maxUnsentBytesPerConnection = maxUnsentBytesPerConnection
         self.maxPipelinedRequests = maxPipelinedRequests
         self.drainTimeout = drainTimeout
         self.serverName = serverName

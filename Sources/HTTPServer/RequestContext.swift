@@ -1,70 +1,90 @@
-// Per-request facts a handler may need beyond the request itself: whether the client is
-// still there, and a hook to drop queued work when it goes away.
+// What travels with one request besides the request itself: its id, a logger that carries the id,
+// and when its head arrived. Cancellation is the handler task's own: the connection cancels the
+// task when the client goes away, so handlers check `Task.isCancelled` like any Swift code.
 
 import Logging
-import Synchronization
 
 /// Handed to the handler with each request.
 public struct RequestContext: Sendable {
-    let cancellation: RequestCancellation
-    /// The server's logger; handlers add their own metadata.
+    /// The client's `X-Request-Id` when it is short and plain, else a random one. Every response
+    /// carries it back in `X-Request-Id`.
+    public let requestID: String
+    /// The server's logger with `request.id` set.
     public let logger: Logger
+    /// When the request's head was complete: deadlines and latencies count from here.
+    public let start: ContinuousClock.Instant
 
-    init(cancellation: RequestCancellation = RequestCancellation(), logger: Logger) {
-        self.cancellation = cancellation
+    public init(requestID: String, logger: Logger, start: ContinuousClock.Instant = .now) {
+        self.requestID = requestID
+        var logger = logger
+        logger[metadataKey: "request.id"] = "\(requestID)"
         self.logger = logger
+        self.start = start
     }
 
-    /// A context that is never cancelled, for calling handlers directly (tests, tools).
+    /// A context with a fresh id, for calling handlers directly (tests, tools).
     public static func detached(logger: Logger = Logger(label: "http.detached")) -> RequestContext {
-        RequestContext(logger: logger)
+        RequestContext(requestID: RequestID.random(), logger: logger)
     }
 
-    /// True once the client's connection is gone (closed, reset, timed out, or dropped at
-    /// the end of a drain). Its answer will not be sent.
-    public var isCancelled: Bool { cancellation.isCancelled }
-
-    /// Runs `action` once when the client goes away; at once if it already has. Use it to
-    /// take queued work out of a batch. Keep it short: it runs on an event-loop thread.
-    public func onCancel(_ action: @escaping @Sendable () -> Void) {
-        cancellation.onCancel(action)
-    }
-}
-
-final class RequestCancellation: Sendable {
-    private struct State {
-        var cancelled = false
-        var actions: [@Sendable () -> Void] = []
+    /// The context for a request arriving with `headers`: the client's id when acceptable.
+    public static func arriving(with headers: HTTPHeaders, logger: Logger) -> RequestContext {
+        let id = headers["x-request-id"].flatMap(RequestID.acceptable) ?? RequestID.random()
+        return RequestContext(requestID: id, logger: logger)
     }
 
-    private let state = Mutex(State())
-
-    var isCancelled: Bool { state.withLock { $0.cancelled } }
-
-    func onCancel(_ action: @escaping @Sendable () -> Void) {
-        let runNow = state.withLock { state -> Bool in
-            if state.cancelled { return true }
-            state.actions.append(action)
-            return false
-        }
-        if runNow { action() }
-    }
-
-    func cancel() {
-        let actions = state.withLock { state -> [@Sendable () -> Void] in
-            if state.cancelled { return [] }
-            state.cancelled = true
-            defer { state.actions = [] }
-            return state.actions
-        }
-        for action in actions { action() }
+    /// `response` carrying this request's id back to the client.
+    func stamped(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        return response
     }
 }
 
-/// Answers requests. Called off the I/O threads; it may suspend as long as it needs (the
-/// connection's timeouts do not run while a request is in a handler).
+/// Request ids: the server's own are 128 random bits, so they are unique and unguessable; a
+/// client's is echoed only when short and plain (it goes into headers and logs).
+public enum RequestID {
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    public static func acceptable(_ id: String) -> String? {
+        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return id
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// Answers requests. `handle` runs as a task off the I/O threads and may suspend as long as it
+/// needs; the task is cancelled when the client goes away.
 public protocol HTTPHandler: Sendable {
+    /// Called on the event-loop thread as soon as a request's head is complete: before its body is
+    /// read and before any `100 Continue`. Return a response to answer without reading the body
+    /// (the connection then closes if a body was announced) and without calling `handle`; return
+    /// nil to go on. Must be quick and never block: probes are answered here.
+    func answerFromHead(_ head: HTTPRequestHead, context: RequestContext) -> HTTPResponse?
+
     func handle(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse
+
+    /// The response for an error the server itself detects (malformed request 400, timeouts 408,
+    /// limits 413/414/431, over capacity 503, …), in the product's error shape.
+    func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse
+}
+
+extension HTTPHandler {
+    public func answerFromHead(_ head: HTTPRequestHead, context: RequestContext) -> HTTPResponse? { nil }
+
+    /// Plain text, for handlers that have no error shape of their own.
+    public func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8))
+    }
 }
 
 /// Wraps a closure as a handler.

@@ -1,7 +1,8 @@
 // The I/O half of one connection, confined to its event loop's thread: it moves bytes
 // between the socket and the `ConnectionStateMachine`, carries out the machine's actions,
-// starts handler tasks, and closes (with a short lingering close after a final response so
-// the client reads it instead of a reset).
+// runs handler tasks (cancelled when the client goes), keeps its share of the memory budget,
+// and closes (with a short lingering close after a final response so the client reads it
+// instead of a reset).
 
 import CSocket
 import Glibc
@@ -15,7 +16,15 @@ final class ServerConnection {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var interest: UInt32 = CSOCKET_EV_IN
-    private var inFlight: [UInt64: RequestCancellation] = [:]
+    /// Handler tasks by request, cancelled when the connection goes.
+    private var inFlight: [UInt64: Task<Void, Never>] = [:]
+    /// The context made when the head of the request now being read was screened.
+    private var nextContext: RequestContext?
+    /// Budget bytes held for the body now being read, then for each request until it is answered.
+    private var bodyReservation = 0
+    private var reservations: [UInt64: Int] = [:]
+    /// Unsent output bytes counted in the budget.
+    private var chargedOutput = 0
     private var closeWhenFlushed = false
     /// Set once the write side is shut down and we only wait for the client's FIN.
     private var lingerDeadline: Instant?
@@ -28,11 +37,17 @@ final class ServerConnection {
         self.fd = fd
         self.id = id
         self.loop = loop
-        let configuration = loop.core.configuration
+        let core = loop.core
         machine = ConnectionStateMachine(
-            limits: configuration.limits, timeouts: configuration.timeouts,
-            maxPipelined: configuration.maxPipelinedRequests, now: now)
+            limits: core.configuration.limits, timeouts: core.configuration.timeouts,
+            maxPipelined: core.configuration.maxPipelinedRequests, now: now,
+            formatError: { [handler = core.handler] in handler.serverError($0, message: $1) })
+        machine.screen = { [unowned self] head in self.screen(head) }
     }
+
+    /// Since when this connection has had nothing to do (open and silent, or idle between
+    /// keep-alive requests); nil when busy. The loop closes the longest-idle ones near the cap.
+    var idleSince: Instant? { lingerDeadline == nil ? machine.idleSince : nil }
 
     func readable(now: Instant) {
         let count = csocket_recv(fd, loop.readBuffer.baseAddress, loop.readBuffer.count)
@@ -51,6 +66,7 @@ final class ServerConnection {
 
     func responded(to request: UInt64, with response: HTTPResponse, now: Instant) {
         inFlight[request] = nil
+        loop.core.budget.release(reservations.removeValue(forKey: request) ?? 0)
         perform(machine.responded(to: request, with: response, now: now), now: now)
     }
 
@@ -69,10 +85,33 @@ final class ServerConnection {
 
     /// Past the connection cap: answer 503 without reading a request, then close.
     func rejectOverCapacity(now: Instant) {
-        let response = HTTPResponse.error(
-            .serviceUnavailable, type: errorType(for: .serviceUnavailable), message: "too many open connections")
+        let response = loop.core.handler.serverError(.serviceUnavailable, message: "too many open connections")
         let framing = ResponseFraming(version: .http1_1, keepAlive: false, isHead: false)
         perform([.send(.response(response, framing)), .closeAfterSending], now: now)
+    }
+
+    /// The handler's answer from the head, else the memory budget's verdict on the body it announces.
+    private func screen(_ head: HTTPRequestHead) -> HTTPResponse? {
+        let core = loop.core
+        let context = RequestContext.arriving(with: head.headers, logger: core.logger)
+        if let answer = core.handler.answerFromHead(head, context: context) {
+            return context.stamped(answer)
+        }
+        let announced: Int
+        switch head.framing {
+        case .none: announced = 0
+        case .contentLength(let length): announced = length
+        case .chunked: announced = core.configuration.limits.maxBodyBytes  // its size is unknown until the end
+        }
+        guard core.budget.reserve(announced) else {
+            var busy = core.handler.serverError(
+                .serviceUnavailable, message: "the server holds too many request bodies right now; retry later")
+            busy.headers.replaceOrAdd(name: "Retry-After", value: "1")
+            return context.stamped(busy)
+        }
+        bodyReservation = announced
+        nextContext = context
+        return nil
     }
 
     private func perform(_ actions: [ConnectionAction], now: Instant) {
@@ -86,20 +125,24 @@ final class ServerConnection {
             }
         }
         if outputOffset < output.count { flush(now: now) }
+        guard !closed else { return }
+        chargeOutput()
+        applyBackpressure(now: now)
         updateInterest()
     }
 
     private func dispatch(_ request: HTTPRequest, id requestID: UInt64) {
-        let cancellation = RequestCancellation()
-        inFlight[requestID] = cancellation
-        let context = RequestContext(cancellation: cancellation, logger: loop.core.logger)
+        let context = nextContext ?? RequestContext.arriving(with: request.headers, logger: loop.core.logger)
+        nextContext = nil
+        reservations[requestID] = bodyReservation
+        bodyReservation = 0
         let handler = loop.core.handler
         let loop = self.loop
         let fd = self.fd
         let connectionID = self.id
-        Task {
-            let response = await handler.handle(request, context: context)
-            guard !context.isCancelled else { return }
+        inFlight[requestID] = Task {
+            let response = context.stamped(await handler.handle(request, context: context))
+            guard !Task.isCancelled else { return }
             loop.deliver(.response(fd: fd, connection: connectionID, request: requestID, response))
         }
     }
@@ -123,13 +166,33 @@ final class ServerConnection {
         }
         if outputOffset < output.count {
             if wrote { machine.outputProgressed(now: now) }
+            chargeOutput()
+            applyBackpressure(now: now)
             updateInterest()
             return
         }
         outputOffset = 0
         output.removeAll(keepingCapacity: output.capacity <= 16 * 1024)
+        chargeOutput()
         if closeWhenFlushed { return beginLingeringClose(now: now) }
         if wrote { perform(machine.outputDrained(now: now), now: now) }
+    }
+
+    /// Keeps the budget's count of this connection's unsent bytes current.
+    private func chargeOutput() {
+        let unsent = output.count - outputOffset
+        loop.core.budget.charge(unsent - chargedOutput)
+        chargedOutput = unsent
+    }
+
+    /// Stops parsing (and reading) while this connection's unsent output is over its bound, or
+    /// while the shared budget is spent and it has output of its own still to write.
+    private func applyBackpressure(now: Instant) {
+        let unsent = output.count - outputOffset
+        let core = loop.core
+        let blocked = unsent > core.configuration.maxUnsentBytesPerConnection || (unsent > 0 && core.budget.isSpent)
+        let actions = machine.setOutputBlocked(blocked, now: now)
+        if !actions.isEmpty { perform(actions, now: now) }
     }
 
     /// RFC 9112 §9.6: shut down writing, then read and discard until the client closes (or a
@@ -137,6 +200,7 @@ final class ServerConnection {
     private func beginLingeringClose(now: Instant) {
         guard lingerDeadline == nil else { return }
         cancelInFlight()
+        releaseReservations()
         shutdown(fd, Int32(SHUT_WR))
         lingerDeadline = now.advanced(by: ServerConnection.linger)
         loop.core.lingeringCount.add(1, ordering: .relaxed)
@@ -157,7 +221,14 @@ final class ServerConnection {
     private func cancelInFlight() {
         let pending = inFlight
         inFlight = [:]
-        for cancellation in pending.values { cancellation.cancel() }
+        for task in pending.values { task.cancel() }
+    }
+
+    private func releaseReservations() {
+        let held = bodyReservation + reservations.values.reduce(0, +)
+        bodyReservation = 0
+        reservations = [:]
+        loop.core.budget.release(held)
     }
 
     func destroy() {
@@ -165,6 +236,9 @@ final class ServerConnection {
         closed = true
         if lingerDeadline != nil { loop.core.lingeringCount.subtract(1, ordering: .relaxed) }
         cancelInFlight()
+        releaseReservations()
+        loop.core.budget.release(chargedOutput)
+        chargedOutput = 0
         close(fd)
         loop.forget(self)
     }

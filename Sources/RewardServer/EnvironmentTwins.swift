@@ -51,6 +51,9 @@ enum EnvironmentTwins {
             EnvironmentTwin("max-queued-pairs"), EnvironmentTwin("max-queued-tokens"),
             EnvironmentTwin("request-timeout"), EnvironmentTwin("max-body-bytes"),
             EnvironmentTwin("max-items-per-request"), EnvironmentTwin("default-alpha"),
+            EnvironmentTwin("max-request-tokens"), EnvironmentTwin("max-connections"),
+            EnvironmentTwin("max-buffered-bytes"), EnvironmentTwin("idle-timeout"), EnvironmentTwin("header-timeout"),
+            EnvironmentTwin("body-timeout"),
             EnvironmentTwin("auto-truncate", isBoolean: true), EnvironmentTwin("drain-timeout"),
             EnvironmentTwin("api-key", isSecret: true), EnvironmentTwin("log-level"), EnvironmentTwin("log-format"),
         ]

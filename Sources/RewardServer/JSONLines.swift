@@ -12,6 +12,11 @@ struct ErrorLine: Encodable {
     let error: String
 }
 
+/// A line with nothing on it still gets its own output line (an error), so output stays aligned.
+struct BlankLineError: Error, CustomStringConvertible {
+    var description: String { "empty line: expected a JSON object" }
+}
+
 enum JSONLines {
     /// Reads stdin in chunks of `chunkSize` lines; each chunk is handed over whole so it can be batched.
     static func forEachChunk(chunkSize: Int, _ body: ([(line: Int, result: Result<PairLine, Error>)]) throws -> Void)
@@ -21,8 +26,11 @@ enum JSONLines {
         var number = 0
         while let text = readLine(strippingNewline: true) {
             number += 1
-            if text.allSatisfy(\.isWhitespace) { continue }
-            chunk.append((number, Result { try JSONDecoder().decode(PairLine.self, from: Data(text.utf8)) }))
+            if text.allSatisfy(\.isWhitespace) {
+                chunk.append((number, .failure(BlankLineError())))
+            } else {
+                chunk.append((number, Result { try JSONDecoder().decode(PairLine.self, from: Data(text.utf8)) }))
+            }
             if chunk.count == chunkSize {
                 try body(chunk)
                 chunk.removeAll(keepingCapacity: true)

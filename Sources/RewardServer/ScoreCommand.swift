@@ -26,7 +26,11 @@ struct ScoreCommand: AsyncParsableCommand {
     var batchSize: Int = 32
 
     func validate() throws {
-        guard alpha.isFinite else { throw ValidationError("--alpha must be a finite number") }
+        do {
+            try RewardModel.check(alpha: alpha)
+        } catch {
+            throw ValidationError("--\(error)")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
@@ -51,7 +55,8 @@ struct ScoreCommand: AsyncParsableCommand {
     ) -> Int {
         var outputs: [Result<Double, Error>] = chunk.map { entry in
             entry.result.flatMap { pair in
-                (pair.alpha ?? defaultAlpha).isFinite ? .success(0) : .failure(RewardModelError.nonFiniteAlpha)
+                Result { () throws(RewardModelError) in try RewardModel.check(alpha: pair.alpha ?? defaultAlpha) }
+                    .map { 0 }.mapError { $0 as Error }
             }
         }
         let valid = chunk.indices.compactMap { i -> (Int, PairLine)? in

@@ -66,6 +66,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "alpha for requests that give none; must be finite.")
     var defaultAlpha: Double = 1
 
+    @Option(
+        help: """
+            Most tokens one request may hold (413 beyond, naming this limit). Default: measured at start-up,             what the engine computes in a quarter of --request-timeout (shown in GET /info and the log), so             a request that could never finish in time is refused before it takes the engine from others.
+            """)
+    var maxRequestTokens: Int?
+
+    @Option(
+        help: """
+            Most open connections (503 beyond). From 15/16 of it on, the longest-idle keep-alive connections             are closed to make room. Default: 4096, or less when the descriptor limit is lower (the soft             limit is raised to the hard one at start; 64 descriptors stay free).
+            """)
+    var maxConnections: Int?
+
+    @Option(
+        help: """
+            Bytes all connections together may hold in request bodies and unsent responses; a new upload             that does not fit gets 503 + Retry-After from its head, unread. Bounds the server's buffer             memory whatever clients send.
+            """)
+    var maxBufferedBytes: Int = HTTPServerConfiguration().maxBufferedBytes
+
+    @Option(help: "Seconds a keep-alive connection may sit idle between requests before it is closed.")
+    var idleTimeout: Double = HTTPTimeouts().idle.seconds
+
+    @Option(help: "Seconds from a request's first byte until its head is complete (slow senders get 408).")
+    var headerTimeout: Double = HTTPTimeouts().header.seconds
+
+    @Option(help: "Seconds from the end of a request's head until its whole body has arrived (then 408).")
+    var bodyTimeout: Double = HTTPTimeouts().body.seconds
+
     @Flag(
         inversion: .prefixedNo,
         help: """
@@ -104,18 +131,33 @@ struct ServeCommand: AsyncParsableCommand {
         guard drainTimeout >= 0, drainTimeout.isFinite else {
             throw ValidationError("--drain-timeout must not be negative")
         }
+        for (name, seconds) in [
+            ("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
+        ] where !(seconds > 0 && seconds.isFinite) {
+            throw ValidationError("\(name) must be a positive number of seconds")
+        }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        guard maxBufferedBytes >= maxBodyBytes else {
+            throw ValidationError(
+                "--max-buffered-bytes (\(maxBufferedBytes)) must be at least --max-body-bytes (\(maxBodyBytes))")
+        }
         if let problem = serviceConfiguration.problems.first { throw ValidationError(problem) }
     }
 
     var serviceConfiguration: ServiceConfiguration {
         var http = HTTPServerConfiguration(host: host, port: port, drainTimeout: .seconds(drainTimeout))
         http.limits.maxBodyBytes = maxBodyBytes
+        http.maxBufferedBytes = maxBufferedBytes
+        if let maxConnections { http.maxConnections = maxConnections }
+        http.timeouts.idle = .seconds(idleTimeout)
+        http.timeouts.header = .seconds(headerTimeout)
+        http.timeouts.body = .seconds(bodyTimeout)
         let batching = BatchLimits(
             maxBatchItems: maxBatchPairs, maxBatchTokens: maxBatchTokens, maxBatchDelay: .milliseconds(maxBatchDelay),
             maxQueuedItems: maxQueuedPairs, maxQueuedTokens: maxQueuedTokens)
         let requests = RequestLimits(
             maxItemsPerRequest: maxItemsPerRequest, defaultAlpha: defaultAlpha, defaultTruncate: autoTruncate,
-            requestTimeout: .seconds(requestTimeout))
+            requestTimeout: .seconds(requestTimeout), maxRequestTokens: maxRequestTokens)
         return ServiceConfiguration(
             http: http, batching: batching, requests: requests, authorization: BearerAuthorization(key: apiKey))
     }
@@ -123,13 +165,33 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         LogOutput.bootstrap(format: logFormat, level: logLevel.level)
         let logger = Logger(label: "reward-server")
-        logger.info("configuration", metadata: effectiveConfiguration(environment: ProcessInfo.processInfo.environment))
+        let descriptors = DescriptorLimit.raiseSoftToHard()
+        let configuration = serviceConfiguration(descriptorLimit: descriptors?.soft)
+        var metadata = effectiveConfiguration(environment: ProcessInfo.processInfo.environment)
+        metadata["maxConnections"] = .string("\(configuration.http.maxConnections)")
+        metadata["descriptorLimit"] = .string(descriptors.map { "soft \($0.soft), hard \($0.hard)" } ?? "unknown")
+        logger.info("configuration", metadata: metadata)
+        if let soft = descriptors?.soft, configuration.http.maxConnections > DescriptorLimit.connectionCap(soft: soft) {
+            logger.warning(
+                "--max-connections is above the descriptor limit: accepts will fail before the cap",
+                metadata: ["maxConnections": "\(configuration.http.maxConnections)", "descriptorLimit": "\(soft)"])
+        }
         let directory = try await model.resolveDirectory(logger: logger)
         try await ServiceRunner.runUntilShutdownSignal {
             try ServiceRunner.launch(
                 directory: directory, options: model.encodingOptions, threads: model.threads,
-                configuration: serviceConfiguration, logger: logger)
+                configuration: configuration, logger: logger)
         }
+    }
+
+    /// The configuration with the default connection cap kept below the descriptor limit.
+    func serviceConfiguration(descriptorLimit: Int?) -> ServiceConfiguration {
+        var configuration = serviceConfiguration
+        if maxConnections == nil, let descriptorLimit {
+            configuration.http.maxConnections = min(
+                configuration.http.maxConnections, DescriptorLimit.connectionCap(soft: descriptorLimit))
+        }
+        return configuration
     }
 
     /// Every setting in force, as the start-up log shows it: secrets redacted, and which

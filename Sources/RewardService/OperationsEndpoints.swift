@@ -41,16 +41,15 @@ extension ServiceState {
     }
 
     /// Operational routes answer 503 through the error table, but are not counted as rejections.
+    /// (An encoding failure cannot happen for these fixed shapes; the table still answers it.)
     private func respond(_ body: () throws(ServiceError) -> HTTPResponse) -> HTTPResponse {
         do {
             return try body()
         } catch {
-            let call = ServiceCall.current
             if case .internalError(let detail) = error {
-                call.logger.error("request failed", metadata: ["error": "\(detail)"])
+                logger.error("operational route failed", metadata: ["error": "\(detail)"])
             }
-            return error.response(
-                requestID: call.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
+            return error.response(requestID: "", retryAfterSeconds: configuration.requests.retryAfterSeconds)
         }
     }
 }

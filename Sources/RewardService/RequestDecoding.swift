@@ -23,6 +23,16 @@ enum RequestDecoding {
         )
     }
 
+    /// Bodies are taken as sent: a compressed one would be parsed as garbage, so it is refused.
+    static func checkContentEncoding(_ headers: HTTPHeaders) throws(ServiceError) {
+        for value in headers.values(for: "content-encoding") {
+            for coding in value.split(separator: ",") where coding.trimmingSpaces().lowercased() != "identity" {
+                throw .unsupportedMediaType(
+                    "Content-Encoding '\(value)' is not supported; send the body uncompressed (identity)")
+            }
+        }
+    }
+
     static func object(_ body: [UInt8]) throws(ServiceError) -> FieldReader {
         let value: JSONValue
         do {

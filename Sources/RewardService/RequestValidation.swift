@@ -32,10 +32,8 @@ enum RequestValidation {
             alpha: try alpha(request.alpha, limits: limits), truncate: request.truncate ?? limits.defaultTruncate)
     }
 
-    /// Alpha multiplies an fp32 score. Both heads end in a linear layer over tanh outputs, so raw
-    /// scores are small; a bound of 1e30 keeps every product finite in fp32 (overflow would need a
-    /// raw score beyond 3e8) while rejecting only values no one means.
-    static let maxAlphaMagnitude = 1e30
+    /// The bound is `RewardModel.maxAlphaMagnitude` (see there why).
+    static let maxAlphaMagnitude = RewardModel.maxAlphaMagnitude
 
     static func alpha(_ alpha: Double?, limits: RequestLimits) throws(ServiceError) -> Double {
         guard let alpha else { return limits.defaultAlpha }
@@ -51,6 +49,16 @@ enum RequestValidation {
         guard count <= limits.maxItemsPerRequest else {
             throw .validation("'\(field)' has \(count) items, more than the limit of \(limits.maxItemsPerRequest)")
         }
+    }
+
+    /// What the engine cannot compute within the request's deadline is refused before it is queued,
+    /// so it neither times out after using the engine nor delays everyone behind it.
+    static func checkCost(_ tokens: Int, limits: RequestLimits) throws(ServiceError) {
+        guard let limit = limits.maxRequestTokens, tokens > limit else { return }
+        throw .requestTooLarge(
+            "the request has \(tokens) tokens, more than the \(limit) this server can compute within its "
+                + "request timeout of \(Int(limits.requestTimeout.seconds.rounded())) s (max_request_tokens in "
+                + "GET /info): split it into smaller requests, or raise --request-timeout (or --max-request-tokens)")
     }
 
     /// Scores after alpha, checked for fp32 overflow (cannot happen within the alpha bound unless the

@@ -22,6 +22,10 @@ public enum RewardModelError: Error, CustomStringConvertible, Equatable {
     case pairTooLong(tokens: Int, limit: Int)
     case vocabularyMismatch(tokenizer: Int, model: Int)
     case nonFiniteAlpha
+    /// alpha beyond ±`RewardModel.maxAlphaMagnitude`.
+    case alphaOutOfRange(Double)
+    /// The caller's stop condition held while the pair was being tokenized.
+    case stopped
 
     public var description: String {
         switch self {
@@ -30,6 +34,8 @@ public enum RewardModelError: Error, CustomStringConvertible, Equatable {
         case .vocabularyMismatch(let tokenizer, let model):
             "tokenizer has \(tokenizer) tokens but the model's vocab_size is \(model)"
         case .nonFiniteAlpha: "alpha must be a finite number"
+        case .alphaOutOfRange(let alpha): "alpha must be within ±1e30, got \(alpha)"
+        case .stopped: "tokenization stopped by the caller"
         }
     }
 }
@@ -60,11 +66,18 @@ public final class RewardModel: Sendable {
     /// `[CLS] prompt [SEP] response [SEP]` as the reference tokenizer builds it; an empty response
     /// is absent, as in transformers. With `truncate` off, an over-long pair is an error naming its length.
     public func encode(prompt: String, response: String, truncate: Bool = true) throws -> Encoding {
-        if truncate {
-            let truncation = Truncation(maxLength: maxLength, side: options.truncationSide)
-            return tokenizer.encode(prompt, response, truncation: truncation, typeIds: options.typeIds)
-        }
-        let encoding = tokenizer.encode(prompt, response, truncation: nil, typeIds: options.typeIds)
+        try encode(prompt: prompt, response: response, truncate: truncate, stopIf: { false })
+    }
+
+    /// `encode`, asking `shouldStop` regularly while tokenizing; `RewardModelError.stopped` once it says yes.
+    public func encode(
+        prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool
+    ) throws -> Encoding {
+        let truncation = truncate ? Truncation(maxLength: maxLength, side: options.truncationSide) : nil
+        let encoding: Encoding
+        encoding = tokenizer.encode(prompt, response, truncation: truncation, typeIds: options.typeIds)
+        if shouldStop() { throw RewardModelError.stopped }
+        if truncate { return encoding }
         guard encoding.ids.count <= maxLength else {
             throw RewardModelError.pairTooLong(tokens: encoding.ids.count, limit: maxLength)
         }
@@ -78,9 +91,19 @@ public final class RewardModel: Sendable {
 
     /// Scores for (prompt, response, alpha) triples, batched together, in input order.
     public func scores(_ pairs: [(prompt: String, response: String, alpha: Double)]) throws -> [Double] {
-        guard pairs.allSatisfy({ $0.alpha.isFinite }) else { throw RewardModelError.nonFiniteAlpha }
+        for pair in pairs { try Self.check(alpha: pair.alpha) }
         let raw = try rawScores(pairs.map { try encode(prompt: $0.prompt, response: $0.response) })
         return zip(raw, pairs).map { Self.apply(alpha: $1.alpha, to: $0) }
+    }
+
+    /// Alpha multiplies an fp32 score. Both heads end in a linear layer over tanh outputs, so raw
+    /// scores are small; a bound of 1e30 keeps every product finite in fp32 (overflow would need a
+    /// raw score beyond 3e8) while rejecting only values no one means. The server and the CLI share it.
+    public static let maxAlphaMagnitude = 1e30
+
+    public static func check(alpha: Double) throws(RewardModelError) {
+        guard alpha.isFinite else { throw .nonFiniteAlpha }
+        guard abs(alpha) <= maxAlphaMagnitude else { throw .alphaOutOfRange(alpha) }
     }
 
     /// alpha multiplies the head's raw output after the forward pass (DESIGN.md §2.3), in fp32 as

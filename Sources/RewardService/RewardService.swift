@@ -1,6 +1,7 @@
 // The service: the one place that sees the whole flow. `RewardService` is the HTTP handler: it
-// stamps a request id, routes, times and counts every request. `ServiceState` holds what the routes
-// share (model, queue, metrics, readiness); the routes' bodies live in ScoringEndpoints and
+// screens each request from its head (route, API key, readiness, media type; probes answered
+// there), runs the route, and times, counts and logs every request. `ServiceState` holds what the
+// routes share (model, queue, metrics, readiness); the routes' bodies live in ScoringEndpoints and
 // OperationsEndpoints, start-up and shutdown order in ServiceRunner.
 import HTTPServer
 import Logging
@@ -10,8 +11,6 @@ public final class RewardService: HTTPHandler, Sendable {
     public static let version = "0.1.0"
 
     let state: ServiceState
-    private let router: Router
-    private let nextRequestNumber = Atomic<UInt64>(1)
 
     /// Starts the batcher's engine thread. Scoring routes and /ready answer 503 until `markReady()`.
     public init(
@@ -19,7 +18,6 @@ public final class RewardService: HTTPHandler, Sendable {
         metrics: ServiceMetrics = ServiceMetrics(version: RewardService.version)
     ) {
         state = ServiceState(model: model, configuration: configuration, metrics: metrics, logger: logger)
-        router = state.makeRouter()
     }
 
     public var configuration: ServiceConfiguration { state.configuration }
@@ -29,45 +27,45 @@ public final class RewardService: HTTPHandler, Sendable {
     public func markReady() { state.setReadiness(.ready) }
     public func markDraining() { state.setReadiness(.draining) }
 
-    /// One forward pass, so the first request does not pay for first-touch page faults and BLAS set-up.
-    public static func warmUp(_ model: any ScoringModel) throws {
-        let encoding = try model.encode(prompt: "warm-up", response: "warm-up", truncate: true)
-        _ = try model.rawScores([encoding])
-    }
-
     /// Stops the batcher's admission and returns once every admitted request has finished.
     public func drainQueue() async { await state.queue.drain() }
 
+    public func answerFromHead(_ head: HTTPRequestHead, context: RequestContext) -> HTTPResponse? {
+        guard case .answer(let response) = state.screen(method: head.method, path: head.path, head.headers, context)
+        else { return nil }
+        return finished(response, method: head.method, path: head.path, context: context)
+    }
+
     public func handle(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
-        let start = ContinuousClock.now
-        let requestID = request.headers["x-request-id"].flatMap(Self.acceptableRequestID) ?? makeRequestID()
-        var logger = context.logger
-        logger[metadataKey: "request.id"] = "\(requestID)"
-        let call = ServiceCall(requestID: requestID, logger: logger, start: start)
-        var response = await ServiceCall.$current.withValue(call) {
-            await router.handle(request, context: context)
+        let response: HTTPResponse
+        switch state.screen(method: request.method, path: request.path, request.headers, context) {
+        case .answer(let early): response = early
+        case .run(let route): response = await route.handler(state, request, context)
         }
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
-        let latency = ContinuousClock.now - start
-        state.metrics.recordRequest(path: request.path, status: response.status.code, latency: latency)
+        return finished(response, method: request.method, path: request.path, context: context)
+    }
+
+    public func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse {
+        ServiceError.protocolError(status, message).response(
+            requestID: "", retryAfterSeconds: configuration.requests.retryAfterSeconds)
+    }
+
+    /// Stamps the id, records the metrics and writes the access log line.
+    private func finished(
+        _ response: HTTPResponse, method: String, path: String, context: RequestContext
+    ) -> HTTPResponse {
+        var response = response
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
+        let latency = ContinuousClock.now - context.start
+        state.metrics.recordRequest(path: path, status: response.status.code, latency: latency)
         // The access log: debug, since at thousands of requests a second it is a cost, not a record.
-        logger.debug(
+        context.logger.debug(
             "request",
             metadata: [
-                "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status.code)",
+                "method": "\(method)", "path": "\(path)", "status": "\(response.status.code)",
                 "seconds": "\(latency.seconds)",
             ])
         return response
-    }
-
-    private func makeRequestID() -> String {
-        "req-\(nextRequestNumber.wrappingAdd(1, ordering: .relaxed).oldValue)"
-    }
-
-    /// A client's id is echoed only when it is short and plain (it goes into headers and logs).
-    private static func acceptableRequestID(_ id: String) -> String? {
-        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-        return id
     }
 }
 
@@ -87,6 +85,7 @@ final class ServiceState: Sendable {
     let queue: ScoringQueue
     let logger: Logger
     private let readinessValue = Atomic<UInt8>(Readiness.starting.rawValue)
+    private static let router = makeRouter()
 
     init(model: any ScoringModel, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
         self.model = model
@@ -100,35 +99,67 @@ final class ServiceState: Sendable {
 
     func setReadiness(_ readiness: Readiness) { readinessValue.store(readiness.rawValue, ordering: .releasing) }
 
-    func makeRouter() -> Router {
+    private static func makeRouter() -> Router {
         var router = Router()
-        router.add("POST", "/score") { await self.score($0, context: $1, call: .current) }
-        router.add("POST", "/rank") { await self.rank($0, context: $1, call: .current) }
-        router.add("GET", "/health") { _, _ in self.health() }
-        router.add("GET", "/ready") { _, _ in self.ready() }
-        router.add("GET", "/metrics") { _, _ in self.metricsText() }
-        router.add("GET", "/info") { _, _ in self.info() }
-        router.add("GET", "/openapi.json") { _, _ in self.openAPI() }
+        router.add("POST", "/score", .scoring) { await $0.score($1, context: $2) }
+        router.add("POST", "/rank", .scoring) { await $0.rank($1, context: $2) }
+        router.add("GET", "/health", immediate: { $0.health() })
+        router.add("GET", "/ready", immediate: { $0.ready() })
+        router.add("GET", "/metrics", .operational) { state, _, _ in state.metricsText() }
+        router.add("GET", "/info", .operational) { state, _, _ in state.info() }
+        router.add("GET", "/openapi.json", .operational) { state, _, _ in state.openAPI() }
         return router
     }
 
+    enum Screening {
+        case answer(HTTPResponse)
+        case run(Router.Route)
+    }
+
+    /// Everything decided before the body is read: the route (404/405), then for scoring routes the
+    /// API key (nothing about the service shows without it), readiness (a draining server takes no
+    /// new work) and the body's media type and encoding. Probes are answered here.
+    func screen(method: String, path: String, _ headers: HTTPHeaders, _ context: RequestContext) -> Screening {
+        let route: Router.Route
+        switch Self.router.match(method: method, path: path) {
+        case .notFound: return .answer(failure(.notFound(path: path), context: context))
+        case .methodNotAllowed(let allow):
+            return .answer(failure(.methodNotAllowed(method: method, path: path, allow: allow), context: context))
+        case .route(let matched): route = matched
+        }
+        switch route.kind {
+        case .immediate(let answer): return .answer(answer(self))
+        case .operational: return .run(route)
+        case .scoring:
+            do throws(ServiceError) {
+                try admit(headers)
+                return .run(route)
+            } catch {
+                return .answer(failure(error, context: context))
+            }
+        }
+    }
+
+    private func admit(_ headers: HTTPHeaders) throws(ServiceError) {
+        if let authorization = configuration.authorization, !authorization.permits(headers["authorization"]) {
+            throw .unauthorized
+        }
+        switch readiness {
+        case .starting: throw .notReady
+        case .draining: throw .draining
+        case .ready: break
+        }
+        try RequestDecoding.checkContentType(headers)
+        try RequestDecoding.checkContentEncoding(headers)
+    }
+
     /// The answer for a failed request: counted, logged when internal, shaped by the error table.
-    func failure(_ error: ServiceError, call: ServiceCall) -> HTTPResponse {
+    func failure(_ error: ServiceError, context: RequestContext) -> HTTPResponse {
         if let reason = error.rejectionReason { metrics.recordRejection(reason) }
         if case .internalError(let detail) = error {
-            call.logger.error("request failed", metadata: ["error": "\(detail)"])
+            context.logger.error("request failed", metadata: ["error": "\(detail)"])
         }
-        return error.response(requestID: call.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
+        return error.response(
+            requestID: context.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
     }
-}
-
-/// Per-request facts the routes share: the id, a logger carrying it, the arrival time. Carried in a
-/// task local so the `Router`'s route signature stays (request, context).
-struct ServiceCall: Sendable {
-    let requestID: String
-    let logger: Logger
-    let start: ContinuousClock.Instant
-
-    @TaskLocal static var current = ServiceCall(
-        requestID: "none", logger: Logger(label: "reward.service"), start: .now)
 }

@@ -1,59 +1,48 @@
-// POST /score and POST /rank: decode → validate → tokenize (on the request path) → queue → alpha
-// → JSON. Every failure goes through `ServiceState.failure` and the error table.
+// POST /score and POST /rank: decode → validate → tokenize (on the request path) → cost limit →
+// queue → alpha → JSON. The head was screened already (key, readiness, media type). Every failure
+// goes through `ServiceState.failure` and the error table.
 import Foundation
 import HTTPServer
 
 extension ServiceState {
-    func score(_ request: HTTPRequest, context: RequestContext, call: ServiceCall) async -> HTTPResponse {
+    func score(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
-            let decoded = try decodeBody(request, RequestDecoding.scoreRequest)
+            let decoded = try RequestDecoding.scoreRequest(request.body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
             let isBatch = decoded.pairs != nil
-            let scores = try await scores(for: job, itemName: isBatch ? "pairs" : nil, context: context, call: call)
+            let scores = try await scores(for: job, itemName: isBatch ? "pairs" : nil, context: context)
             return isBatch
                 ? try jsonResponse(BatchScoreResponse(scores: scores))
                 : try jsonResponse(ScoreResponse(score: scores[0]))
         } catch {
-            return failure(error, call: call)
+            return failure(error, context: context)
         }
     }
 
-    func rank(_ request: HTTPRequest, context: RequestContext, call: ServiceCall) async -> HTTPResponse {
+    func rank(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
-            let decoded = try decodeBody(request, RequestDecoding.rankRequest)
+            let decoded = try RequestDecoding.rankRequest(request.body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
-            let scores = try await scores(for: job, itemName: "responses", context: context, call: call)
+            let scores = try await scores(for: job, itemName: "responses", context: context)
             let ranking = RequestValidation.ranking(
                 scores, responses: decoded.responses, topK: decoded.topK, returnText: decoded.returnText ?? false)
             return try jsonResponse(RankResponse(ranking: ranking))
         } catch {
-            return failure(error, call: call)
+            return failure(error, context: context)
         }
     }
 
-    /// The API key first (nothing about the service shows without it), then readiness (a draining
-    /// server takes no new work), then media type, then the body.
-    private func decodeBody<T>(
-        _ request: HTTPRequest, _ decode: ([UInt8]) throws(ServiceError) -> T
-    ) throws(ServiceError) -> T {
-        if let authorization = configuration.authorization, !authorization.permits(request.headers["authorization"]) {
-            throw .unauthorized
-        }
-        switch readiness {
-        case .starting: throw .notReady
-        case .draining: throw .draining
-        case .ready: break
-        }
-        try RequestDecoding.checkContentType(request.headers)
-        return try decode(request.body)
-    }
-
+    /// Tokenizes (stopping when the client goes or the deadline passes), refuses work that cannot be
+    /// computed before the deadline, then waits for the batcher.
     private func scores(
-        for job: ScoringJob, itemName: String?, context: RequestContext, call: ServiceCall
+        for job: ScoringJob, itemName: String?, context: RequestContext
     ) async throws(ServiceError) -> [Double] {
-        let encodings = try PairEncoder.encode(job, model: model, itemName: itemName)
-        let deadline = call.start.advanced(by: configuration.requests.requestTimeout)
-        let raw = try await queue.rawScores(encodings, deadline: deadline, context: context)
+        let deadline = context.start.advanced(by: configuration.requests.requestTimeout)
+        let encodings = try PairEncoder.encode(job, model: model, itemName: itemName) {
+            Task.isCancelled || ContinuousClock.now >= deadline
+        }
+        try RequestValidation.checkCost(encodings.reduce(0) { $0 + $1.ids.count }, limits: configuration.requests)
+        let raw = try await queue.rawScores(encodings, deadline: deadline)
         return try RequestValidation.finalScores(raw, alpha: job.alpha)
     }
 }

@@ -34,7 +34,9 @@ public protocol ScoringModel: Sendable {
     var modelDescription: ModelDescription { get }
     /// The pair as the engine will see it; throws `RewardModelError.pairTooLong` when `truncate` is
     /// off and the pair does not fit.
-    func encode(prompt: String, response: String, truncate: Bool) throws -> Encoding
+    /// `shouldStop` is asked regularly while a long text is tokenized; once it says yes, encoding
+    /// throws `RewardModelError.stopped`.
+    func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding
     /// Raw head outputs (no alpha), one per encoding, in order.
     func rawScores(_ encodings: [Encoding]) throws -> [Float]
 }

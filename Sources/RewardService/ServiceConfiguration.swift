@@ -15,16 +15,20 @@ public struct RequestLimits: Sendable, Equatable {
     public var requestTimeout: Duration
     /// The `Retry-After` seconds sent with 429 and 503.
     public var retryAfterSeconds: Int
+    /// Most tokens one request may ask for (413 beyond): what the engine can compute well within
+    /// `requestTimeout`. Nil until start-up measures the engine (`ServiceRunner`).
+    public var maxRequestTokens: Int?
 
     public init(
         maxItemsPerRequest: Int = 64, defaultAlpha: Double = 1, defaultTruncate: Bool = true,
-        requestTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1
+        requestTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1, maxRequestTokens: Int? = nil
     ) {
         self.maxItemsPerRequest = maxItemsPerRequest
         self.defaultAlpha = defaultAlpha
         self.defaultTruncate = defaultTruncate
         self.requestTimeout = requestTimeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.maxRequestTokens = maxRequestTokens
     }
 
     /// Everything wrong with these limits; empty when they are usable.
@@ -36,6 +40,7 @@ public struct RequestLimits: Sendable, Equatable {
         }
         if requestTimeout <= .zero { problems.append("requestTimeout must be positive") }
         if retryAfterSeconds < 0 { problems.append("retryAfterSeconds must not be negative") }
+        if let maxRequestTokens, maxRequestTokens < 1 { problems.append("maxRequestTokens must be at least 1") }
         return problems
     }
 }
@@ -77,6 +82,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "maxQueuedTokens": "\(batching.maxQueuedTokens)", "requestTimeout": "\(requests.requestTimeout)",
             "maxItemsPerRequest": "\(requests.maxItemsPerRequest)", "defaultAlpha": "\(requests.defaultAlpha)",
             "defaultTruncate": "\(requests.defaultTruncate)",
+            "maxRequestTokens": requests.maxRequestTokens.map { "\($0)" } ?? "measured at start-up",
+            "maxConnections": "\(http.maxConnections)", "maxBufferedBytes": "\(http.maxBufferedBytes)",
+            "idleTimeout": "\(http.timeouts.idle)", "headerTimeout": "\(http.timeouts.header)",
+            "bodyTimeout": "\(http.timeouts.body)",
             "apiKey": authorization == nil ? "off" : "<redacted>",
         ]
     }

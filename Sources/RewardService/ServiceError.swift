@@ -1,23 +1,29 @@
-// Every way a service request can fail, and the one table that maps each to an HTTP status, an
-// error `type` string and extra headers. Handlers throw these; nothing else picks a status.
+// Every way a request can fail, and the one table that maps each to an HTTP status, an error `type`
+// string and extra headers. Handlers throw these, the router's 404/405 and the HTTP server's own
+// rejections (given to it through `RewardService.serverError`) are built here; nothing else picks a
+// status or writes the error body.
 import Batching
 import HTTPServer
 
 public enum ServiceError: Error, Equatable {
     /// The body is not valid JSON (400).
     case malformedJSON(String)
-    /// A Content-Type other than JSON (415).
+    /// A Content-Type other than JSON, or a Content-Encoding other than identity (415).
     case unsupportedMediaType(String)
     /// Valid JSON that breaks the API's rules: a missing or wrongly typed field, a non-finite alpha,
     /// an empty or too long list, an over-long pair with truncation off (422).
     case validation(String)
     /// An API key is configured and the request does not carry it (401 + `WWW-Authenticate`).
     case unauthorized
-    /// No route for the path (404); answered by the `Router`, listed here to keep the table whole.
-    case notFound
-    /// The path exists but not for the method (405 + `Allow`); answered by the `Router`.
-    case methodNotAllowed
-    /// The request alone exceeds the queue's bounds, so it could never be admitted (413).
+    /// No route for the path (404).
+    case notFound(path: String)
+    /// The path exists but not for the method (405 + `Allow`).
+    case methodNotAllowed(method: String, path: String, allow: String)
+    /// Something the HTTP server rejected before any route saw it: malformed (400), too slow (408),
+    /// over a size limit (413/414/431), over capacity (503), … The server picks the status.
+    case protocolError(HTTPStatus, String)
+    /// The request alone exceeds the queue's bounds or what can be computed before its deadline,
+    /// so it could never be answered (413).
     case requestTooLarge(String)
     /// The queue is full right now (429 + `Retry-After`).
     case overloaded
@@ -49,6 +55,7 @@ public enum ServiceError: Error, Equatable {
         case .unauthorized: (.unauthorized, "unauthorized")
         case .notFound: (.notFound, "not_found")
         case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
+        case .protocolError(let status, _): (status, protocolErrorType(status))
         case .requestTooLarge: (.contentTooLarge, "request_too_large")
         case .overloaded: (.tooManyRequests, "overloaded")
         case .notReady: (.serviceUnavailable, "not_ready")
@@ -59,15 +66,31 @@ public enum ServiceError: Error, Equatable {
         }
     }
 
+    /// The types of statuses the HTTP server generates itself. 413 here is a body over
+    /// `--max-body-bytes` (`payload_too_large`); a request whose work is too large is `request_too_large`.
+    private static func protocolErrorType(_ status: HTTPStatus) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 408: "request_timeout"
+        case 413: "payload_too_large"
+        case 414: "uri_too_long"
+        case 417: "expectation_failed"
+        case 431: "header_fields_too_large"
+        case 503: "service_unavailable"
+        case 505: "http_version_not_supported"
+        default: status.code >= 500 ? "server_error" : "client_error"
+        }
+    }
+
     /// The message a client sees. Internal errors say only where to look.
     func publicMessage(requestID: String) -> String {
         switch self {
         case .malformedJSON(let message), .unsupportedMediaType(let message), .validation(let message),
-            .requestTooLarge(let message):
+            .requestTooLarge(let message), .protocolError(_, let message):
             message
         case .unauthorized: "missing or wrong API key: send Authorization: Bearer <key>"
-        case .notFound: "no such route"
-        case .methodNotAllowed: "method not allowed"
+        case .notFound(let path): "no route for \(path)"
+        case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
         case .overloaded: "the queue is full; retry later"
         case .notReady: "the model is not ready yet; retry later"
         case .draining: "the server is shutting down; retry on another replica"
@@ -82,6 +105,9 @@ public enum ServiceError: Error, Equatable {
         var headers: HTTPHeaders = [:]
         switch self {
         case .overloaded, .notReady, .draining: headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
+        case .protocolError(let status, _) where status == .serviceUnavailable:
+            headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
+        case .methodNotAllowed(_, _, let allow): headers.add(name: "Allow", value: allow)
         case .unauthorized: headers.add(name: "WWW-Authenticate", value: #"Bearer realm="reward-server""#)
         default: break
         }
@@ -112,7 +138,7 @@ public enum ServiceError: Error, Equatable {
         case .malformedJSON, .unsupportedMediaType, .validation, .requestTooLarge: "validation"
         case .notReady, .draining: "unavailable"
         case .unauthorized: "unauthorized"
-        case .notFound, .methodNotAllowed, .internalError: nil
+        case .notFound, .methodNotAllowed, .protocolError, .internalError: nil
         }
     }
 }

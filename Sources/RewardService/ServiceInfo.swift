@@ -8,6 +8,8 @@ struct ServiceInfo: Codable, Sendable, Equatable {
         var requestTimeoutSeconds: Double
         var defaultAlpha: Double
         var defaultTruncate: Bool
+        /// Nil only before start-up has measured the engine.
+        var maxRequestTokens: Int?
 
         enum CodingKeys: String, CodingKey {
             case maxItemsPerRequest = "max_items_per_request"
@@ -15,6 +17,7 @@ struct ServiceInfo: Codable, Sendable, Equatable {
             case requestTimeoutSeconds = "request_timeout_seconds"
             case defaultAlpha = "default_alpha"
             case defaultTruncate = "default_truncate"
+            case maxRequestTokens = "max_request_tokens"
         }
     }
 
@@ -46,7 +49,7 @@ struct ServiceInfo: Codable, Sendable, Equatable {
         limits = Limits(
             maxItemsPerRequest: requests.maxItemsPerRequest, maxBodyBytes: configuration.http.limits.maxBodyBytes,
             requestTimeoutSeconds: requests.requestTimeout.seconds, defaultAlpha: requests.defaultAlpha,
-            defaultTruncate: requests.defaultTruncate)
+            defaultTruncate: requests.defaultTruncate, maxRequestTokens: requests.maxRequestTokens)
         let batching = configuration.batching
         self.batching = Batching(
             maxBatchTokens: batching.maxBatchTokens, maxBatchPairs: batching.maxBatchItems,

@@ -99,7 +99,7 @@ public final class ServiceMetrics: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

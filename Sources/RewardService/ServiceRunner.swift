@@ -34,8 +34,14 @@ public final class ServiceRunner: Sendable {
         loadStarted: ContinuousClock.Instant = .now, metrics: ServiceMetrics? = nil
     ) throws -> ServiceRunner {
         let warmUpStart = ContinuousClock.now
-        try RewardService.warmUp(model)
+        let tokensPerSecond = try EngineCalibration.warmUp(model)
         let loaded = ContinuousClock.now
+        var configuration = configuration
+        if configuration.requests.maxRequestTokens == nil {
+            configuration.requests.maxRequestTokens = EngineCalibration.maxRequestTokens(
+                tokensPerSecond: tokensPerSecond, requestTimeout: configuration.requests.requestTimeout,
+                maxInputLength: model.modelDescription.maxInputLength)
+        }
         let service = RewardService(
             model: model, configuration: configuration, logger: logger,
             metrics: metrics ?? ServiceMetrics(version: RewardService.version))
@@ -56,6 +62,8 @@ public final class ServiceRunner: Sendable {
                 [
                     "port": "\(port)", "loadSeconds": "\((loaded - loadStarted).seconds)",
                     "warmUpSeconds": "\((loaded - warmUpStart).seconds)", "model": "\(model.modelDescription.path)",
+                    "engineTokensPerSecond": "\(Int(tokensPerSecond))",
+                    "maxRequestTokens": "\(service.configuration.requests.maxRequestTokens ?? 0)",
                 ]
             ) { $1 })
         return ServiceRunner(service: service, server: server, port: port)

@@ -10,8 +10,12 @@ private struct Harness {
     var machine: ConnectionStateMachine
     var now = Instant(nanoseconds: 1_000_000_000)
 
-    init(timeouts: HTTPTimeouts = testTimeouts, maxPipelined: Int = 8, limits: HTTPLimits = HTTPLimits()) {
-        machine = ConnectionStateMachine(limits: limits, timeouts: timeouts, maxPipelined: maxPipelined, now: now)
+    init(
+        timeouts: HTTPTimeouts = testTimeouts, maxPipelined: Int = 8, limits: HTTPLimits = HTTPLimits(),
+        screen: @escaping ConnectionStateMachine.HeadScreen = { _ in nil }
+    ) {
+        machine = ConnectionStateMachine(
+            limits: limits, timeouts: timeouts, maxPipelined: maxPipelined, now: now, screen: screen)
     }
 
     mutating func advance(_ duration: Duration) { now = now.advanced(by: duration) }
@@ -253,10 +257,88 @@ private func sent(_ actions: [ConnectionAction]) -> [(HTTPResponse, ResponseFram
         #expect(h.machine.startDrain(now: h.now) == [.closeAfterSending])
     }
 
-    @Test func peerCloseCancels() {
+    @Test func peerCloseWithNothingOwedClosesAtOnce() {
         var h = Harness()
-        _ = h.receive(get)
         #expect(h.machine.peerClosed(now: h.now) == [.close])
-        #expect(h.respond(0).isEmpty)
+    }
+
+    @Test func halfClosedClientStillGetsItsAnswerThenTheConnectionCloses() {
+        var h = Harness()
+        #expect(dispatchedIDs(h.receive(get)) == [0])
+        #expect(h.machine.peerClosed(now: h.now).isEmpty)
+        #expect(!h.machine.wantsToRead)
+        let framing = ResponseFraming(version: .http1_1, keepAlive: false, isHead: false)
+        #expect(h.respond(0) == [.send(.response(HTTPResponse(status: .ok), framing)), .closeAfterSending])
+    }
+
+    @Test func everyRequestSentBeforeTheHalfCloseIsAnswered() {
+        var h = Harness(maxPipelined: 1)
+        #expect(dispatchedIDs(h.receive(get + get)) == [0])
+        #expect(h.machine.peerClosed(now: h.now).isEmpty)
+        let first = h.respond(0)
+        #expect(dispatchedIDs(first) == [1])
+        #expect(!first.contains(.closeAfterSending))
+        #expect(h.respond(1).last == .closeAfterSending)
+    }
+
+    @Test func aPartialRequestAtTheHalfCloseIsDropped() {
+        var h = Harness()
+        #expect(h.receive("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc").isEmpty)
+        #expect(h.machine.peerClosed(now: h.now) == [.close])
+    }
+}
+
+@Suite struct AnswersFromTheHeadTests {
+    private static let unauthorized = HTTPResponse(status: .unauthorized)
+
+    @Test func aRejectedUploadGetsNoContinueAndItsBodyIsNeverRead() {
+        var h = Harness(screen: { $0.method == "POST" ? Self.unauthorized : nil })
+        let actions = h.receive(
+            "POST /score HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4194304\r\n\r\n")
+        let framing = ResponseFraming(version: .http1_1, keepAlive: false, isHead: false)
+        #expect(actions == [.send(.response(Self.unauthorized, framing)), .closeAfterSending])
+        #expect(!h.machine.wantsToRead)
+    }
+
+    @Test func aRejectedUploadWhoseBodyIsAlreadyHereIsNotDispatchedEither() {
+        var h = Harness(screen: { $0.method == "POST" ? Self.unauthorized : nil })
+        let actions = h.receive("POST /score HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}" + get)
+        #expect(dispatchedIDs(actions).isEmpty)
+        #expect(actions.last == .closeAfterSending)
+    }
+
+    @Test func anAnswerToABodilessRequestKeepsTheConnection() {
+        var h = Harness(screen: { $0.path == "/health" ? HTTPResponse(status: .ok) : nil })
+        let actions = h.receive("GET /health?x=1 HTTP/1.1\r\nHost: a\r\n\r\n" + get)
+        let framing = ResponseFraming(version: .http1_1, keepAlive: true, isHead: false)
+        #expect(actions.contains(.send(.response(HTTPResponse(status: .ok), framing))))
+        #expect(dispatchedTargets(actions) == ["/"])
+        #expect(!actions.contains(.closeAfterSending))
+    }
+
+    @Test func blockedOutputStopsParsingUntilItDrains() {
+        var h = Harness()
+        #expect(h.machine.setOutputBlocked(true, now: h.now).isEmpty)
+        #expect(!h.machine.wantsToRead)
+        #expect(h.receive(get).isEmpty)
+        #expect(dispatchedIDs(h.machine.setOutputBlocked(false, now: h.now)) == [0])
+    }
+
+    @Test func pipelinedAnswersFromTheHeadComeOutAFewAtATime() {
+        var h = Harness(maxPipelined: 4, screen: { _ in HTTPResponse(status: .ok) })
+        let sends = h.receive(String(repeating: get, count: 100)).filter { if case .send = $0 { true } else { false } }
+        #expect(sends.count == 8)
+        #expect(h.drained().filter { if case .send = $0 { true } else { false } }.count == 8)
+    }
+
+    @Test func anIdleConnectionSaysSinceWhen() {
+        var h = Harness(screen: { _ in HTTPResponse(status: .ok) })
+        #expect(h.machine.idleSince == h.now)
+        h.advance(.seconds(1))
+        _ = h.receive("GET / HTTP/1.1\r\nHo")
+        #expect(h.machine.idleSince == nil)
+        _ = h.receive("st: a\r\n\r\n")
+        _ = h.drained()
+        #expect(h.machine.idleSince == h.now)
     }
 }

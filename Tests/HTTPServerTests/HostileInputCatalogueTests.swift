@@ -199,7 +199,8 @@ let hostileCatalogue: [HostileCase] = [
                 return
             }
             #expect(response.status == entry.error.status)
-            #expect(response.headers["content-type"] == "application/json")
+            #expect(response.headers["content-type"] == "text/plain; charset=utf-8")
+            #expect(response.body == Array(entry.error.message.utf8))
             #expect(!framing.keepAlive)
             #expect(actions[1] == .closeAfterSending)
             #expect(!machine.wantsToRead)

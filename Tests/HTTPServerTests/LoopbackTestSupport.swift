@@ -38,12 +38,19 @@ struct TestHandler: HTTPHandler {
             let count = Int(request.query?.split(separator: "=").last ?? "") ?? 0
             return HTTPResponse(status: .ok, body: [UInt8](repeating: UInt8(ascii: "b"), count: count))
         case "/wait-for-cancel":
-            await withCheckedContinuation { continuation in context.onCancel { continuation.resume() } }
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }  // cancellation ends it
             cancellations.record(request.target)
             return HTTPResponse(status: .ok)
         default:
-            return .error(.notFound, type: "not_found", message: "no route")
+            return HTTPResponse(status: .notFound, body: Array("no route".utf8))
         }
+    }
+
+    /// Marks the server's own errors so tests can see they went through the handler's formatter.
+    func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: ["Content-Type": "application/json", "X-Formatted-By": "test-handler"],
+            body: Array(#"{"error":"\#(status.code)"}"#.utf8))
     }
 }
 
@@ -106,14 +113,38 @@ struct RawResponse {
 /// A blocking TCP client with a receive timeout.
 /// Used by one thread at a time; @unchecked so a test can hand it to `offPool`.
 final class TestClient: @unchecked Sendable {
-    let fd: Int32
+    private(set) var fd: Int32
     private var pending: [UInt8] = []
 
     init(port: Int, timeout: Duration = .seconds(5)) throws {
         fd = try connectLoopback(port: port, receiveTimeout: timeout)
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Shuts down the sending side (the server reads EOF) and keeps the receiving side open.
+    func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes with a reset, as a killed client's socket does.
+    func abort() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+        fd = -1
+    }
+
+    /// Sends as much of `data` as the socket takes without blocking; returns how many bytes went.
+    func sendWithoutBlocking(_ data: [UInt8]) -> Int {
+        var offset = 0
+        while offset < data.count {
+            let sent = data.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            guard sent > 0 else { break }
+            offset += sent
+        }
+        return offset
+    }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 

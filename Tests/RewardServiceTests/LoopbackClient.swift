@@ -23,14 +23,22 @@ struct ClientResponse: Sendable {
 
 /// One connection. Used by one thread at a time.
 final class LoopbackClient {
-    let fd: Int32
+    private(set) var fd: Int32
     private var pending: [UInt8] = []
 
     init(port: Int, timeout: Duration = .seconds(10)) throws {
         fd = try connectLoopback(port: port, receiveTimeout: timeout)
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Closes with a reset, as a killed or timed-out client's socket does with SO_LINGER 0.
+    func abort() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+        fd = -1
+    }
 
     func get(_ path: String) throws -> ClientResponse {
         try send("GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n")

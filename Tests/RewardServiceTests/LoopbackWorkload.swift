@@ -18,8 +18,8 @@ final class SlowedModel: ScoringModel {
 
     var modelDescription: ModelDescription { model.modelDescription }
 
-    func encode(prompt: String, response: String, truncate: Bool) throws -> Encoding {
-        try model.encode(prompt: prompt, response: response, truncate: truncate)
+    func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding {
+        try model.encode(prompt: prompt, response: response, truncate: truncate, stopIf: shouldStop)
     }
 
     func rawScores(_ encodings: [Encoding]) throws -> [Float] {

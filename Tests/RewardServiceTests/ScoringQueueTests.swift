@@ -76,10 +76,9 @@ private func metrics(_ service: RewardService) -> String {
     model.hold()
     let running = startScore(service, "running")
     #expect(await eventually { model.batchesInEngine == 1 })
-    let cancellation = RequestCancellation()
-    let gone = startScore(service, "gone", context: RequestContext(cancellation: cancellation, logger: quietLogger))
+    let gone = startScore(service, "gone")
     #expect(await eventually { service.state.queue.batcher.stats.queuedItems == 1 })
-    cancellation.cancel()
+    gone.cancel()
     let response = await gone.value
     #expect(response.errorType == "client_disconnected")
     #expect(await eventually { service.state.queue.batcher.stats.queuedItems == 0 })

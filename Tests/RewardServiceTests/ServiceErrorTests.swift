@@ -6,13 +6,14 @@ import Testing
 @testable import RewardService
 
 private let everyKind: [ServiceError] = [
-    .malformedJSON("m"), .unsupportedMediaType("m"), .validation("m"), .notFound, .methodNotAllowed,
-    .requestTooLarge("m"), .overloaded, .notReady, .draining, .deadlineExceeded, .clientDisconnected,
-    .internalError("secret detail"),
+    .malformedJSON("m"), .unsupportedMediaType("m"), .validation("m"), .notFound(path: "/x"),
+    .methodNotAllowed(method: "PUT", path: "/x", allow: "GET"), .requestTooLarge("m"), .overloaded, .notReady,
+    .draining, .deadlineExceeded, .clientDisconnected, .internalError("secret detail"),
+    .protocolError(.badRequest, "m"),
 ]
 
 @Test func theTableGivesEachKindItsStatus() {
-    #expect(everyKind.map(\.status.code) == [400, 415, 422, 404, 405, 413, 429, 503, 503, 504, 499, 500])
+    #expect(everyKind.map(\.status.code) == [400, 415, 422, 404, 405, 413, 429, 503, 503, 504, 499, 500, 400])
     #expect(Set(everyKind.map(\.type)).count == everyKind.count, "types must tell the kinds apart")
 }
 

@@ -102,7 +102,8 @@ import Testing
         let client = try LoopbackClient(port: port)
         try client.sendPost("/score", json: #"{"prompt":"gone","response":"r"}"#)
         guard waitUntil({ batcher.stats.queuedItems == 1 }) else { throw ClientError(description: "never queued") }
-    }  // the client is closed here, with its request still queued
+        client.abort()  // reset with its request still queued
+    }
     let metrics = runner.service.metrics
     #expect(
         await eventually {
@@ -114,7 +115,7 @@ import Testing
     model.release()
     #expect(try await running.value == 200)
     await runner.shutdown()
-    #expect(model.computedPrompts == ["warm-up", "running"])
+    #expect(model.computedPrompts.filter { !$0.hasPrefix("warm up") } == ["running"])
 }
 
 @Test func shutdownStopsReadinessFinishesInFlightWorkAndStopsListening() async throws {

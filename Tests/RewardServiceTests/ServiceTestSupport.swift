@@ -33,7 +33,8 @@ final class FakeScoringModel: ScoringModel {
         ModelDescription(path: "/fake/model", layout: "fake", hiddenSize: 8, layers: 1, maxInputLength: maxLength)
     }
 
-    func encode(prompt: String, response: String, truncate: Bool) throws -> Encoding {
+    func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding {
+        if shouldStop() { throw RewardModelError.stopped }
         var ids: [Int32] = [101] + prompt.utf8.map { Int32($0) } + [102]
         if !response.isEmpty { ids += response.utf8.map { Int32($0) } + [102] }
         if ids.count > maxLength {
@@ -109,7 +110,7 @@ func get(_ path: String) -> HTTPRequest { HTTPRequest(method: "GET", target: pat
 
 extension RewardService {
     func call(_ request: HTTPRequest) async -> HTTPResponse {
-        await handle(request, context: .detached(logger: quietLogger))
+        await handle(request, context: .arriving(with: request.headers, logger: quietLogger))
     }
 }
 

@@ -1,46 +1,27 @@
-// The product's error shape, `{"error": {"type": "...", "message": "..."}}`, built without
-// Foundation so the server's own rejections and the service's handlers share one builder.
+// The product's error body, `{"error": {"type": "...", "message": "..."}}`, built without Foundation.
+// Only `ServiceError.response` calls it: the table there picks every status and type.
+import HTTPServer
 
 extension HTTPResponse {
-    /// A JSON error response: `{"error": {"type": type, "message": message}}` with
-    /// `Content-Type: application/json`. `extraHeaders` (e.g. `Allow`, `Retry-After`) are appended.
-    public static func error(
+    /// A JSON error response with `Content-Type: application/json`; `extraHeaders` (e.g. `Allow`,
+    /// `Retry-After`) are appended.
+    static func error(
         _ status: HTTPStatus, type: String, message: String, extraHeaders: HTTPHeaders = [:]
     ) -> HTTPResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/json"]
         for field in extraHeaders { headers.add(name: field.name, value: field.value) }
         return HTTPResponse(status: status, headers: headers, body: errorBody(type: type, message: message))
     }
-
-    /// The response the server sends for a request the parser rejected.
-    static func parseError(_ error: HTTPParseError) -> HTTPResponse {
-        .error(error.status, type: errorType(for: error.status), message: error.message)
-    }
 }
 
 /// The JSON bytes `{"error":{"type":…,"message":…}}`, strings escaped per RFC 8259 §7.
-public func errorBody(type: String, message: String) -> [UInt8] {
+func errorBody(type: String, message: String) -> [UInt8] {
     var out: [UInt8] = Array(#"{"error":{"type":"#.utf8)
     appendJSONString(type, to: &out)
     out.append(contentsOf: #","message":"#.utf8)
     appendJSONString(message, to: &out)
     out.append(contentsOf: "}}".utf8)
     return out
-}
-
-/// The `type` the server uses for statuses it generates itself.
-public func errorType(for status: HTTPStatus) -> String {
-    switch status.code {
-    case 400: "bad_request"
-    case 408: "request_timeout"
-    case 413: "payload_too_large"
-    case 414: "uri_too_long"
-    case 417: "expectation_failed"
-    case 431: "header_fields_too_large"
-    case 503: "service_unavailable"
-    case 505: "http_version_not_supported"
-    default: status.code >= 500 ? "server_error" : "client_error"
-    }
 }
 
 func appendJSONString(_ text: String, to out: inout [UInt8]) {

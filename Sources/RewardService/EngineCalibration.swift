@@ -1,0 +1,30 @@
+// Start-up's warm-up pass, timed: the first request then does not pay for first-touch page faults
+// and BLAS set-up, and the measured rate sets how many tokens one request may ask for.
+import Tokenizer
+
+enum EngineCalibration {
+    /// A share of the request timeout: the rate is measured on short sequences (long ones cost more
+    /// per token, attention being quadratic), and a request also waits behind others' batches.
+    static let deadlineShare = 0.25
+
+    /// Runs the warm-up pass twice (the second timed) and returns real tokens per second.
+    static func warmUp(_ model: any ScoringModel) throws -> Double {
+        let text = String(repeating: "warm up ", count: 32)
+        let encoding = try model.encode(prompt: text, response: text, truncate: true, stopIf: { false })
+        _ = try model.rawScores([encoding])
+        let start = ContinuousClock.now
+        _ = try model.rawScores([encoding])
+        let seconds = max((ContinuousClock.now - start).seconds, 1e-6)
+        return Double(encoding.ids.count) / seconds
+    }
+
+    /// The most tokens a request may hold: what `tokensPerSecond` computes in the deadline's share,
+    /// never less than one pair of the model's longest input.
+    static func maxRequestTokens(
+        tokensPerSecond: Double, requestTimeout: Duration, maxInputLength: Int
+    ) -> Int {
+        let budget = tokensPerSecond * requestTimeout.seconds * deadlineShare
+        guard budget.isFinite, budget < Double(Int.max / 2) else { return Int.max / 2 }
+        return max(maxInputLength, Int(budget))
+    }
+}

@@ -1,0 +1,51 @@
+// Exact-path routing by method for the service's fixed routes. HEAD is served by the GET route (the
+// encoder sends no body for HEAD). It only matches: the 404 and 405 answers come from the error table.
+import HTTPServer
+
+struct Router: Sendable {
+    typealias Handler = @Sendable (ServiceState, HTTPRequest, RequestContext) async -> HTTPResponse
+
+    /// What a route needs checked before its body is read, and whether it answers from the head.
+    enum Kind: Sendable {
+        /// Needs the API key (when set), a ready service and a JSON body: checked from the head.
+        case scoring
+        /// Open to probes and scrapers; runs as a task.
+        case operational
+        /// Answered on the event loop from the head (probes: they must answer even when every
+        /// worker thread is busy).
+        case immediate(@Sendable (ServiceState) -> HTTPResponse)
+    }
+
+    struct Route: Sendable {
+        var kind: Kind
+        var handler: Handler
+    }
+
+    enum Match {
+        case route(Route)
+        case notFound
+        case methodNotAllowed(allow: String)
+    }
+
+    private var routes: [String: [String: Route]] = [:]
+
+    /// Registers `handler` for `method` (e.g. "GET") on the exact `path` (no query).
+    mutating func add(_ method: String, _ path: String, _ kind: Kind, _ handler: @escaping Handler) {
+        routes[path, default: [:]][method] = Route(kind: kind, handler: handler)
+    }
+
+    /// A route answered from the head.
+    mutating func add(
+        _ method: String, _ path: String, immediate answer: @escaping @Sendable (ServiceState) -> HTTPResponse
+    ) {
+        add(method, path, .immediate(answer)) { state, _, _ in answer(state) }
+    }
+
+    func match(method: String, path: String) -> Match {
+        guard let methods = routes[path] else { return .notFound }
+        if let route = methods[method] ?? (method == "HEAD" ? methods["GET"] : nil) { return .route(route) }
+        var allowed = Set(methods.keys)
+        if allowed.contains("GET") { allowed.insert("HEAD") }
+        return .methodNotAllowed(allow: allowed.sorted().joined(separator: ", "))
+    }
+}
