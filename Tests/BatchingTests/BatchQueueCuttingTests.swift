@@ -1,5 +1,5 @@
-// How the queue state machine cuts batches: arrival order, item cap, token budget, oversize
-// items, splitting and mixing requests, and the optional batch delay.
+// How the queue state machine cuts batches: requests taking turns (one item each), item cap,
+// token budget, oversize items, splitting and mixing requests, and the optional batch delay.
 import Testing
 
 @testable import Batching
@@ -10,11 +10,15 @@ import Testing
         #expect(queue.nextBatch(now: at(0)).isIdle)
     }
 
-    @Test func takesEverythingQueuedInArrivalOrder() {
+    @Test func takesEverythingQueuedWithRequestsTakingTurnsInArrivalOrder() {
         var queue = makeQueue()
-        _ = queue.admit(tags(1, count: 3), tokenCounts: [1, 1, 1], deadline: never, now: at(0))
-        _ = queue.admit(tags(2, count: 2), tokenCounts: [1, 1], deadline: never, now: at(1))
-        #expect(queue.nextBatch(now: at(2)).batch?.items == tags(1, count: 3) + tags(2, count: 2))
+        _ = queue.admit(tags(1, count: 3), tokenCounts: [1, 2, 3], deadline: never, now: at(0))
+        _ = queue.admit(tags(2, count: 2), tokenCounts: [4, 5], deadline: never, now: at(1))
+        let batch = queue.nextBatch(now: at(2)).batch
+        #expect(batch?.items == [tag(1, 0), tag(2, 0), tag(1, 1), tag(2, 1), tag(1, 2)])
+        // Token counts and queue waits travel with their items through the interleaving.
+        #expect(batch?.tokenCounts == [1, 4, 2, 5, 3])
+        #expect(batch?.queueWaits == [2, 1, 2, 1, 2].map { .milliseconds($0) })
         #expect(queue.stats.queuedItems == 0)
     }
 
@@ -60,8 +64,8 @@ import Testing
         _ = queue.admit(tags(2, count: 3), tokenCounts: [1, 1, 1], deadline: never, now: at(0))
         let first = queue.nextBatch(now: at(0)).batch
         let second = queue.nextBatch(now: at(0)).batch
-        #expect(first?.items == tags(1, count: 3) + [Tag(request: 2, index: 0)])
-        #expect(second?.items == [Tag(request: 2, index: 1), Tag(request: 2, index: 2)])
+        #expect(first?.items == [tag(1, 0), tag(2, 0), tag(1, 1), tag(2, 1)])
+        #expect(second?.items == [tag(1, 2), tag(2, 2)])
         #expect(first?.id != second?.id)
     }
 
