@@ -1,5 +1,6 @@
-// Routing outputs back through the queue state machine: order within a request, completion only
-// when the last output lands, and engine failures confined to the batch's requests.
+// Routing outputs back through the queue state machine: order within a request (also when
+// requests interleave in batches), completion only when the last output lands, and engine failures
+// confined to the batch's requests.
 import Testing
 
 @testable import Batching
@@ -18,6 +19,32 @@ import Testing
         #expect(completed.map(\.id) == [first, second])
         #expect(completed[0].outputs == tags(1, count: 3).map(\.output))
         #expect(completed[1].outputs == tags(2, count: 3).map(\.output))
+        #expect(queue.isIdle)
+    }
+
+    @Test func interleavedRequestsGetTheirOutputsBackInItemOrderWhateverOrderBatchesFinishIn() {
+        var queue = makeQueue(maxBatchItems: 3)
+        let sizes = [1: 4, 2: 1, 3: 3]
+        for request in 1...3 {
+            let count = sizes[request, default: 0]
+            _ = queue.admit(
+                tags(request, count: count), tokenCounts: Array(repeating: 1, count: count), deadline: never,
+                now: at(0))
+        }
+        var batches: [Batch<Tag>] = []
+        while let batch = queue.nextBatch(now: at(0)).batch { batches.append(batch) }
+        #expect(
+            batches.map(\.items) == [
+                [tag(1, 0), tag(2, 0), tag(3, 0)], [tag(1, 1), tag(3, 1), tag(1, 2)], [tag(3, 2), tag(1, 3)],
+            ])
+        var completed: [CompletedRequest<String>] = []
+        for batch in batches.reversed() { completed += queue.complete(batch.id, outputs: batch.items.map(\.output)) }
+        // Nothing completes until the first batch lands with every request's item 0.
+        #expect(completed.map(\.id.rawValue) == [1, 2, 3])
+        for request in completed {
+            let number = Int(request.id.rawValue)
+            #expect(request.outputs == tags(number, count: sizes[number, default: 0]).map(\.output))
+        }
         #expect(queue.isIdle)
     }
 

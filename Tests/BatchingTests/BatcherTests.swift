@@ -73,6 +73,38 @@ import Testing
         await batcher.drain()
     }
 
+    /// The reported defect, end to end on the manual clock: bert-base needs about a minute for 64
+    /// pairs of 512 tokens, 7.5 s per batch of 4096 tokens. A 2-token request sent just after them
+    /// used to wait for all eight batches and time out at 30 s; now it rides in the next batch.
+    @Test func aSmallRequestSentJustAfterALargeOneMeetsItsDeadline() async throws {
+        let clock = ManualClock()
+        let engine = RecordingEngine(holding: true)
+        let log = EventLog()
+        let limits = BatchLimits(maxBatchItems: 32, maxBatchTokens: 4096)
+        let batcher = Batcher<Tag, String>(
+            limits: limits, clock: clock, observer: { log.record($0, $1) },
+            engine: { items in
+                let outputs = try engine.run(items)
+                clock.advance(by: .milliseconds(7500))
+                return outputs
+            })
+        let large = Task {
+            await batcher.outcome(
+                tags(1, count: 64), tokenCounts: Array(repeating: 512, count: 64), deadline: clock.now + .seconds(120))
+        }
+        await log.waitForBatchStarts(1)
+        let small = Task {
+            await batcher.outcome(tags(2, count: 1), tokenCounts: [2], deadline: clock.now + .seconds(30))
+        }
+        await log.waitForAdmissions(2)
+        engine.release()
+        #expect(try await small.value.get() == [tag(2, 0).output])
+        #expect(try await large.value.get() == tags(1, count: 64).map(\.output))
+        #expect(engine.batches.firstIndex { $0.contains(tag(2, 0)) } == 1)
+        #expect(engine.batches.count > 8)
+        await batcher.drain()
+    }
+
     @Test func overloadIsReportedAtOnceAndLosesNothingAdmitted() async throws {
         let engine = RecordingEngine(holding: true)
         let log = EventLog()
