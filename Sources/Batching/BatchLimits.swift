@@ -2,10 +2,11 @@
 
 /// How batches are cut and how much the queue may hold.
 public struct BatchLimits: Sendable, Equatable {
-    /// Most items in one batch (`--max-batch-pairs`).
+    /// Most items in one batch (`--max-batch-pairs`). Waiting requests share this room, one item per
+    /// request per turn, so a large request cannot hold back the ones queued after it.
     public var maxBatchItems: Int
-    /// Most tokens in one batch, summed over its items (`--max-batch-tokens`). A single item larger
-    /// than this still runs, alone, so nothing starves.
+    /// Most tokens in one batch, summed over its items (`--max-batch-tokens`), shared in the same turns.
+    /// A single item larger than this still runs, alone, so nothing starves.
     public var maxBatchTokens: Int
     /// How long a batch that is not full may wait for more items once the engine is free
     /// (`--max-batch-delay`). Zero, the default, starts work as soon as the engine is free.

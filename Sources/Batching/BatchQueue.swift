@@ -3,8 +3,11 @@
 // it never reads a clock, sleeps, locks or calls the engine (the `Batcher` driver does that).
 // Cutting batches lives in BatchQueue+Cutting.swift, completing them in BatchQueue+Completion.swift.
 
-/// A bounded FIFO of requests, each a list of items with token counts, cut into batches by a
-/// token budget and an item cap. Generic over the item payload and the engine's per-item output.
+/// A bounded queue of requests, each a list of items with token counts, cut into batches by a
+/// token budget and an item cap. A batch's room is shared among all requests with queued items,
+/// one item per request per turn, so one large request cannot hold back the requests behind it
+/// (BatchQueue+Cutting.swift says exactly how). Each request's outputs still come back in its own
+/// item order. Generic over the item payload and the engine's per-item output.
 ///
 /// Contract with the driver: call `nextBatch` only when the engine is free, run the batch it
 /// returns, then report it exactly once with `complete` or `fail`.
@@ -14,10 +17,12 @@ public struct BatchQueue<Item, Output> {
     public private(set) var isShuttingDown = false
 
     var requests: [RequestID: PendingRequest<Item, Output>] = [:]
-    /// Requests with queued items, in arrival order. May also hold ids of requests removed while
-    /// they still had queued items (`staleInOrder` of them); never at its head.
-    var order = RequestFIFO()
-    var staleInOrder = 0
+    /// Requests with queued items, in the order of their next turn: the head goes next, a request
+    /// that still has items after its turn goes to the back, and so does a newly admitted one.
+    /// May also hold ids of requests removed while they still had queued items (`staleInRotation`
+    /// of them); never at its head.
+    var rotation = RequestFIFO()
+    var staleInRotation = 0
     /// Deadlines of pending requests. May hold entries of finished requests; never at its top.
     var deadlines = DeadlineHeap()
     /// For each running batch, which request item each batch position belongs to.
@@ -82,7 +87,7 @@ public struct BatchQueue<Item, Output> {
         let id = RequestID(rawValue: requestsAdmitted)
         requests[id] = PendingRequest(
             items: items, tokenCounts: tokenCounts, tokens: tokens, arrival: now, deadline: deadline)
-        order.append(id)
+        rotation.append(id)
         deadlines.insert(.init(deadline: deadline, request: id))
         queuedItems += items.count
         queuedTokens += tokens
@@ -111,28 +116,28 @@ public struct BatchQueue<Item, Output> {
     /// once `isIdle`.
     public mutating func beginShutdown() { isShuttingDown = true }
 
-    /// Forgets a pending request, keeping the counters and the order/deadline invariants.
+    /// Forgets a pending request, keeping the counters and the rotation/deadline invariants.
     mutating func removeRequest(_ id: RequestID) -> PendingRequest<Item, Output>? {
         guard let request = requests.removeValue(forKey: id) else { return nil }
         if request.queuedItems > 0 {
             queuedItems -= request.queuedItems
             queuedTokens -= request.queuedTokens
-            staleInOrder += 1
+            staleInRotation += 1
         }
         dropStaleEntries()
         return request
     }
 
-    /// Removes ids of finished requests from the heads of `order` and `deadlines`, and compacts
+    /// Removes ids of finished requests from the heads of `rotation` and `deadlines`, and compacts
     /// either when stale entries outnumber live ones, so both stay O(pending requests).
     mutating func dropStaleEntries() {
-        if staleInOrder > 32 && staleInOrder * 2 > order.count {
-            order.removeAll { requests[$0] == nil }
-            staleInOrder = 0
+        if staleInRotation > 32 && staleInRotation * 2 > rotation.count {
+            rotation.removeAll { requests[$0] == nil }
+            staleInRotation = 0
         }
-        while let head = order.first, requests[head] == nil {
-            order.removeFirst()
-            staleInOrder -= 1
+        while let head = rotation.first, requests[head] == nil {
+            rotation.removeFirst()
+            staleInRotation -= 1
         }
         if deadlines.count > 2 * requests.count + 32 {
             deadlines.filter { requests[$0.request] != nil }

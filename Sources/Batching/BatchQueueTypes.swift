@@ -23,7 +23,8 @@ public enum Admission: Sendable {
     case rejected(BatchingError)
 }
 
-/// Items cut from the queue for one engine run, in queue (arrival) order.
+/// Items cut from the queue for one engine run, in the order their requests' turns came: requests
+/// interleave, and each request's items appear in its own item order.
 public struct Batch<Item> {
     public let id: BatchID
     public let items: [Item]

@@ -7,8 +7,11 @@ import Synchronization
 ///
 /// A dedicated `Thread` (not a Dispatch or Swift-concurrency worker, so a long engine call never
 /// starves other work) runs `engine` whenever the queue has work and the previous batch is done;
-/// it sleeps until work arrives, a `maxBatchDelay` wait ends, or shutdown. Deadlines are enforced
-/// by an alarm, so a request times out on time even while the engine is busy with a long batch.
+/// it sleeps until work arrives, a `maxBatchDelay` wait ends, or shutdown. Each batch's room is
+/// shared among all waiting requests, one item per request per turn, so a small request sent just
+/// after a large one runs in one of the next batches instead of after all of the large one.
+/// Deadlines are enforced by an alarm, so a request times out on time even while the engine is busy
+/// with a long batch, and no item of an expired request is handed to the engine afterwards.
 /// The engine closure, result delivery and the observer all run outside the batcher's lock.
 public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
     /// Computes one output per item, in order. Throwing fails every request with an item in the batch.

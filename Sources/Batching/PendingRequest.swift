@@ -28,22 +28,18 @@ struct PendingRequest<Item, Output> {
 
     var queuedItems: Int { items.count - nextQueued }
 
-    /// Hands the next queued items to a batch, in order, while they fit in `itemRoom` items and
-    /// `tokenRoom` tokens. When `mayOverflow`, the first item goes even if it alone exceeds
-    /// `tokenRoom` (an oversize item runs alone rather than never). Returns the indices taken.
-    mutating func take(itemRoom: Int, tokenRoom: Int, mayOverflow: Bool) -> Range<Int> {
-        let start = nextQueued
-        var tokensTaken = 0
-        while nextQueued < items.count && nextQueued - start < itemRoom {
-            let tokens = tokenCounts[nextQueued]
-            let overflowing = tokensTaken + tokens > tokenRoom
-            if overflowing && !(mayOverflow && nextQueued == start) { break }
-            tokensTaken += tokens
-            nextQueued += 1
-        }
-        queuedTokens -= tokensTaken
-        runningItems += nextQueued - start
-        return start..<nextQueued
+    /// Tokens of the next queued item; nil once every item has been handed to the engine.
+    var nextQueuedTokenCount: Int? { nextQueued < items.count ? tokenCounts[nextQueued] : nil }
+
+    /// Hands the next queued item to a batch and returns its index. Items leave in item order, one
+    /// per call: the queue gives each request one item per turn (see BatchQueue+Cutting.swift).
+    mutating func takeNext() -> Int {
+        precondition(nextQueued < items.count, "takeNext with no item queued")
+        let index = nextQueued
+        nextQueued += 1
+        queuedTokens -= tokenCounts[index]
+        runningItems += 1
+        return index
     }
 
     /// Stores the output of item `index`; true once every item has its output.

@@ -1,5 +1,6 @@
-// Arrival-order list of request ids for the queue: O(1) append and remove-first, and a filter
-// to drop ids of requests removed from the middle. Holds ids only, never payloads.
+// A first-in first-out list of request ids, the queue's rotation of turns: O(1) append and
+// remove-first, and a filter to drop ids of requests removed from the middle. Holds ids only,
+// never payloads, and knows nothing of what a turn is.
 
 struct RequestFIFO {
     private var ids: [RequestID] = []
@@ -28,4 +29,9 @@ struct RequestFIFO {
         ids = ids[head...].filter { !shouldRemove($0) }
         head = 0
     }
+}
+
+extension RequestFIFO: Sequence {
+    /// Front to back, including any entries the owner has yet to filter out.
+    func makeIterator() -> ArraySlice<RequestID>.Iterator { ids[head...].makeIterator() }
 }

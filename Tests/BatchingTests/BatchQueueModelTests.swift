@@ -1,7 +1,11 @@
 // A seeded random walk over the queue state machine: many requests of random sizes, random
 // cancellations and deadlines, up to two batches running at once and finishing in any order,
-// some failing. Every request must end exactly once, survivors with exactly their own outputs in
-// order, every batch within its limits and in arrival order, and the queue empty at the end.
+// some failing. A reference model of the round-robin cutting, kept the plain way (arrays, linear
+// scans), must agree with every decision: what expired, idle or wait (and until when), and each
+// batch item by item. Every request must end exactly once, survivors with exactly their own
+// outputs in item order; no batch may break its limits, hold an item of an expired request or
+// give unfair shares; counters, rotation and stale entries must agree after every step; and the
+// queue must be empty at the end.
 import TestSupport
 import Testing
 
@@ -9,18 +13,81 @@ import Testing
 
 @Suite struct BatchQueueModelTests {
     @Test(arguments: [1, 2, 3, 42, 20_261_127] as [UInt64])
-    func randomWorkloadsRouteEveryOutputToItsOwnRequest(seed: UInt64) {
+    func randomWorkloadsFollowTheReferenceAndRouteEveryOutputToItsOwnRequest(seed: UInt64) {
         var walk = RandomWalk(seed: seed)
-        for _ in 0..<3000 { walk.step() }
+        for _ in 0..<3000 {
+            walk.step()
+            walk.checkBookkeeping()
+        }
         walk.finish()
         #expect(walk.queue.isIdle)
         #expect(walk.queue.stats == BatchQueueStats())
-        #expect(walk.queue.order.count == 0 && walk.queue.deadlines.count == 0)
+        #expect(walk.queue.rotation.count == 0 && walk.queue.deadlines.count == 0)
         #expect(walk.unfinished.isEmpty)
         #expect(walk.completedCount > 100)
         #expect(walk.outcomes["cancelled", default: 0] > 0 && walk.outcomes["expired", default: 0] > 0)
         #expect(walk.outcomes["failed", default: 0] > 0 && walk.outcomes["overloaded", default: 0] > 0)
+        #expect(walk.outcomes["waited", default: 0] > 0)
         #expect(walk.largestBatch > 1)
+        // Batches where one request's items are interleaved with another's: the turns really happen.
+        #expect(walk.outcomes["interleaved", default: 0] > 10)
+    }
+}
+
+/// What the queue should hold and cut: round-robin by item as BatchQueue+Cutting.swift documents it.
+private struct ReferenceQueue {
+    struct Waiting {
+        var tags: ArraySlice<Tag>
+        var tokens: ArraySlice<Int>
+        let arrival: ContinuousClock.Instant
+    }
+
+    let limits: BatchLimits
+    /// Requests with items queued, the next turn first.
+    var rotation: [RequestID] = []
+    var waiting: [RequestID: Waiting] = [:]
+
+    var queuedItems: Int { waiting.values.reduce(0) { $0 + $1.tags.count } }
+    var queuedTokens: Int { waiting.values.reduce(0) { $0 + $1.tokens.reduce(0, +) } }
+
+    mutating func admit(_ id: RequestID, tags: [Tag], tokens: [Int], arrival: ContinuousClock.Instant) {
+        waiting[id] = Waiting(tags: tags[...], tokens: tokens[...], arrival: arrival)
+        rotation.append(id)
+    }
+
+    mutating func forget(_ id: RequestID) {
+        waiting[id] = nil
+        rotation.removeAll { $0 == id }
+    }
+
+    /// When a free engine should be told to wait until, once overdue requests are gone.
+    func expectedWait(now: ContinuousClock.Instant, shuttingDown: Bool) -> ContinuousClock.Instant? {
+        guard limits.maxBatchDelay > .zero, !shuttingDown,
+            queuedItems < limits.maxBatchItems, queuedTokens < limits.maxBatchTokens,
+            let oldest = waiting.values.map(\.arrival).min()
+        else { return nil }
+        let release = oldest + limits.maxBatchDelay
+        return now < release ? release : nil
+    }
+
+    /// One item per turn from the head of the rotation, which then goes to the back if it has more;
+    /// the first turn that does not fit ends the batch, unless the batch is still empty.
+    mutating func cut() -> [Tag] {
+        var batch: [Tag] = []
+        var tokens = 0
+        while batch.count < limits.maxBatchItems, let id = rotation.first, var request = waiting[id],
+            let tag = request.tags.first, let next = request.tokens.first
+        {
+            if !batch.isEmpty && tokens + next > limits.maxBatchTokens { break }
+            batch.append(tag)
+            tokens += next
+            request.tags.removeFirst()
+            request.tokens.removeFirst()
+            rotation.removeFirst()
+            waiting[id] = request.tags.isEmpty ? nil : request
+            if !request.tags.isEmpty { rotation.append(id) }
+        }
+        return batch
     }
 }
 
@@ -31,13 +98,15 @@ private struct RandomWalk {
         maxQueuedItems: 24, maxQueuedTokens: 1500)
 
     var queue = BatchQueue<Tag, String>(limits: limits)
+    var model = ReferenceQueue(limits: limits)
     var random: SeededGenerator
     var now = at(0)
     var nextRequest = 0
     /// Admitted requests not yet ended: their items and deadline.
     var unfinished: [RequestID: (items: [Tag], deadline: ContinuousClock.Instant)] = [:]
+    /// The deadline of each admitted request, by the request number in its tags.
+    var deadlineOfTag: [Int: ContinuousClock.Instant] = [:]
     var running: [Batch<Tag>] = []
-    var lastTaken: Tag?
     var outcomes: [String: Int] = [:]
     var completedCount: Int { outcomes["completed", default: 0] }
     var largestBatch = 0
@@ -46,11 +115,11 @@ private struct RandomWalk {
 
     mutating func step() {
         switch Int.random(in: 0..<100, using: &random) {
-        case 0..<40: admit()
-        case 40..<46: cancelOne()
-        case 46..<62: now += .microseconds(Int.random(in: 0...2000, using: &random))
-        case 62..<80: if running.count < 2 { cut() }
-        case 80..<97: if !running.isEmpty { finishOne() }
+        case 0..<32: admit()
+        case 32..<38: cancelOne()
+        case 38..<56: now += .microseconds(Int.random(in: 0...2000, using: &random))
+        case 56..<77: if running.count < 2 { cut() }
+        case 77..<97: if !running.isEmpty { finishOne() }
         default: record(expired: queue.expire(now: now))
         }
     }
@@ -60,6 +129,7 @@ private struct RandomWalk {
         queue.beginShutdown()
         while !running.isEmpty || queue.stats.queuedItems > 0 {
             if running.isEmpty { cut() } else { finishOne() }
+            checkBookkeeping()
         }
     }
 
@@ -67,15 +137,17 @@ private struct RandomWalk {
         nextRequest += 1
         let count = Int.random(in: 1...6, using: &random)
         let items = tags(nextRequest, count: count)
-        let tokens = (0..<count).map { _ in Int.random(in: 1...260, using: &random) }
+        // Short and long requests, as in service: their items mix in batches, some over the budget.
+        let sizes = Bool.random(using: &random) ? 1...30 : 60...260
+        let tokens = (0..<count).map { _ in Int.random(in: sizes, using: &random) }
         let deadline = Bool.random(using: &random) ? never : now + .milliseconds(Int.random(in: 1...20, using: &random))
         let before = queue.stats
         switch queue.admit(items, tokenCounts: tokens, deadline: deadline, now: now) {
         case .admitted(let id):
             #expect(unfinished[id] == nil)
             unfinished[id] = (items, deadline)
-            #expect(queue.stats.queuedItems == before.queuedItems + count)
-            #expect(queue.stats.queuedTokens == before.queuedTokens + tokens.reduce(0, +))
+            deadlineOfTag[nextRequest] = deadline
+            model.admit(id, tags: items, tokens: tokens, arrival: now)
         case .rejected(let error):
             outcomes[error.kind, default: 0] += 1
             #expect(queue.stats == before)
@@ -101,16 +173,45 @@ private struct RandomWalk {
     mutating func cut() {
         let decision = queue.nextBatch(now: now)
         record(expired: decision.expired)
-        guard let batch = decision.batch else { return }
+        let expectedWait = model.expectedWait(now: now, shuttingDown: queue.isShuttingDown)
+        switch decision.action {
+        case .idle:
+            #expect(model.rotation.isEmpty, "idle although \(model.queuedItems) items are queued")
+        case .wait(let until):
+            #expect(until == expectedWait)
+            outcomes["waited", default: 0] += 1
+        case .run(let batch):
+            #expect(expectedWait == nil, "ran although the batch should wait until \(String(describing: expectedWait))")
+            check(batch, waiting: Set(model.rotation))
+            running.append(batch)
+        }
+    }
+
+    /// The batch is the reference's, within its limits, free of expired work and fairly shared.
+    mutating func check(_ batch: Batch<Tag>, waiting: Set<RequestID>) {
+        #expect(batch.items == model.cut())
         largestBatch = max(largestBatch, batch.items.count)
         #expect(batch.items.count <= Self.limits.maxBatchItems)
         #expect(batch.tokenCount <= Self.limits.maxBatchTokens || batch.items.count == 1)
+        #expect(batch.tokenCount == batch.tokenCounts.reduce(0, +))
         for item in batch.items {
-            // Strictly increasing across all batches: arrival order, no item taken twice.
-            if let lastTaken { #expect(lastTaken < item) }
-            lastTaken = item
+            #expect(deadlineOfTag[item.request].map { $0 > now } == true, "\(item) is in a batch after its deadline")
         }
-        running.append(batch)
+        let requests = batch.items.map(\.request)
+        if zip(requests, requests.dropFirst()).contains(where: { $0 != $1 }) && Set(requests).count < requests.count {
+            outcomes["interleaved", default: 0] += 1
+        }
+        checkFairShares(batch, waiting: waiting)
+    }
+
+    /// Round-robin shares: among requests that were waiting and still are, shares differ by at most
+    /// one (a request left out entirely means nobody got two), and no request got more than that.
+    func checkFairShares(_ batch: Batch<Tag>, waiting: Set<RequestID>) {
+        let number = { (id: RequestID) in unfinished[id]?.items.first?.request }
+        var shares = Dictionary(uniqueKeysWithValues: waiting.compactMap(number).map { ($0, 0) })
+        for item in batch.items { shares[item.request, default: 0] += 1 }
+        guard let least = model.rotation.compactMap(number).compactMap({ shares[$0] }).min() else { return }
+        #expect(shares.values.allSatisfy { $0 <= least + 1 }, "unfair shares \(shares) in \(batch.items)")
     }
 
     mutating func finishOne() {
@@ -127,16 +228,34 @@ private struct RandomWalk {
         }
     }
 
+    /// Expiry reports exactly the requests due by now, earliest deadline first.
     mutating func record(expired: [RequestID]) {
-        for id in expired {
-            if let deadline = unfinished[id]?.deadline { #expect(deadline <= now) }
-            end(id, as: "expired")
-        }
+        let due = unfinished.filter { $0.value.deadline <= now }
+            .sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }.map(\.key)
+        #expect(expired == due)
+        for id in expired { end(id, as: "expired") }
     }
 
     /// Every request ends exactly once.
     mutating func end(_ id: RequestID, as outcome: String) {
         #expect(unfinished.removeValue(forKey: id) != nil, "\(id) ended twice (now \(outcome))")
+        model.forget(id)
         outcomes[outcome, default: 0] += 1
+    }
+
+    /// Counters, the rotation with its stale entries, and the next deadline agree with the record.
+    func checkBookkeeping() {
+        let live = queue.rotation.filter { queue.requests[$0] != nil }
+        #expect(live == model.rotation)
+        #expect(queue.rotation.count - live.count == queue.staleInRotation)
+        #expect(queue.rotation.first.map { queue.requests[$0] != nil } ?? true, "a stale id heads the rotation")
+        var expected = BatchQueueStats()
+        expected.queuedItems = model.queuedItems
+        expected.queuedTokens = model.queuedTokens
+        expected.pendingRequests = unfinished.count
+        expected.runningBatches = running.count
+        expected.runningItems = running.reduce(0) { $0 + $1.items.count }
+        #expect(queue.stats == expected)
+        #expect(queue.nextDeadline == unfinished.values.map(\.deadline).min())
     }
 }

@@ -28,7 +28,7 @@ import Testing
         #expect(queue.stats == before)
         // Exactly filling the bound is fine: rejection was all-or-nothing, not a partial admit.
         #expect(queue.admit(tags(3, count: 1), tokenCounts: [1], deadline: never, now: at(0)).id != nil)
-        #expect(queue.nextBatch(now: at(0)).batch?.items == tags(1, count: 3) + tags(3, count: 1))
+        #expect(queue.nextBatch(now: at(0)).batch?.items == [tag(1, 0), tag(3, 0), tag(1, 1), tag(1, 2)])
     }
 
     @Test func overTokenBoundIsOverloaded() {
@@ -149,12 +149,12 @@ import Testing
             queue.admit(tags($0, count: 1), tokenCounts: [1], deadline: at(1000 + $0), now: at(0)).id!
         }
         for id in ids.dropLast() { _ = queue.cancel(id) }
-        #expect(queue.order.count <= 33)
+        #expect(queue.rotation.count <= 33)
         #expect(queue.deadlines.count <= 34)
         #expect(queue.nextDeadline == at(1999))
         #expect(queue.nextBatch(now: at(0)).batch?.items == tags(999, count: 1))
         _ = queue.cancel(ids.last!)
-        #expect(queue.order.count == 0 && queue.deadlines.count == 0)
+        #expect(queue.rotation.count == 0 && queue.deadlines.count == 0)
     }
 
     // MARK: Shutdown and stats

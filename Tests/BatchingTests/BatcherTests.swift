@@ -47,7 +47,7 @@ import Testing
         #expect(log.lastStats == BatchQueueStats())
     }
 
-    @Test func workQueuedWhileTheEngineIsBusyRunsAsOneBatchInArrivalOrder() async throws {
+    @Test func workQueuedWhileTheEngineIsBusyRunsAsOneBatchWithRequestsTakingTurns() async throws {
         let engine = RecordingEngine(holding: true)
         let log = EventLog()
         let batcher = makeBatcher(engine, log: log)
@@ -66,7 +66,42 @@ import Testing
         for (offset, task) in later.enumerated() {
             #expect(try await task.value.get() == tags(offset + 2, count: 2).map(\.output))
         }
-        #expect(engine.batches == [tags(1, count: 1), tags(2, count: 2) + tags(3, count: 2) + tags(4, count: 2)])
+        #expect(
+            engine.batches == [
+                tags(1, count: 1), [tag(2, 0), tag(3, 0), tag(4, 0), tag(2, 1), tag(3, 1), tag(4, 1)],
+            ])
+        await batcher.drain()
+    }
+
+    /// The reported defect, end to end on the manual clock: bert-base needs about a minute for 64
+    /// pairs of 512 tokens, 7.5 s per batch of 4096 tokens. A 2-token request sent just after them
+    /// used to wait for all eight batches and time out at 30 s; now it rides in the next batch.
+    @Test func aSmallRequestSentJustAfterALargeOneMeetsItsDeadline() async throws {
+        let clock = ManualClock()
+        let engine = RecordingEngine(holding: true)
+        let log = EventLog()
+        let limits = BatchLimits(maxBatchItems: 32, maxBatchTokens: 4096)
+        let batcher = Batcher<Tag, String>(
+            limits: limits, clock: clock, observer: { log.record($0, $1) },
+            engine: { items in
+                let outputs = try engine.run(items)
+                clock.advance(by: .milliseconds(7500))
+                return outputs
+            })
+        let large = Task {
+            await batcher.outcome(
+                tags(1, count: 64), tokenCounts: Array(repeating: 512, count: 64), deadline: clock.now + .seconds(120))
+        }
+        await log.waitForBatchStarts(1)
+        let small = Task {
+            await batcher.outcome(tags(2, count: 1), tokenCounts: [2], deadline: clock.now + .seconds(30))
+        }
+        await log.waitForAdmissions(2)
+        engine.release()
+        #expect(try await small.value.get() == [tag(2, 0).output])
+        #expect(try await large.value.get() == tags(1, count: 64).map(\.output))
+        #expect(engine.batches.firstIndex { $0.contains(tag(2, 0)) } == 1)
+        #expect(engine.batches.count > 8)
         await batcher.drain()
     }
 

@@ -15,6 +15,9 @@ struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 func tags(_ request: Int, count: Int) -> [Tag] { (0..<count).map { Tag(request: request, index: $0) } }
 
+/// Item `index` of request `request`, for spelling out interleaved batches.
+func tag(_ request: Int, _ index: Int) -> Tag { Tag(request: request, index: index) }
+
 typealias TestQueue = BatchQueue<Tag, String>
 
 /// A fixed origin for state-machine tests; only ever offset, so no test depends on the real time.
@@ -85,4 +88,3 @@ extension Result where Failure == BatchingError {
         return error.kind
     }
 }
-
