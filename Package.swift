@@ -100,7 +100,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "RewardService", "TestSupport"]),
+        .testTarget(name: "RewardServerTests", dependencies: ["RewardServer", "RewardService", "HTTPServer", "TestSupport"]),
         .testTarget(
             name: "HubTests",
             dependencies: ["Hub", "TestSupport", .product(name: "Logging", package: "swift-log")]

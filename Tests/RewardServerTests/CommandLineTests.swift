@@ -64,13 +64,17 @@ private func decodeScore(_ line: String) throws -> Double {
     }
     input.insert("{\"prompt\": \"no response\"}", at: 5)
     input.insert("not json", at: 9)
+    input.insert("   ", at: 11)
+    input.insert("{\"prompt\": \"p\", \"response\": \"r\", \"alpha\": 1e31}", at: 13)
     let result = try runRewardServer(
         ["score", "--model", Fixtures.model(modelName).path, "--batch-size", "4"], stdin: input.joined(separator: "\n"))
     #expect(result.status == 1, "bad lines must make the command fail at the end")
-    #expect(result.lines.count == sample.count + 2)
+    #expect(result.lines.count == sample.count + 4, "one output line per input line, blank ones included")
     #expect(result.lines[5].contains("line 6: missing field 'response'"))
     #expect(result.lines[9].contains("line 10"))
-    let scores = result.lines.enumerated().filter { ![5, 9].contains($0.offset) }.map(\.element)
+    #expect(result.lines[11].contains("line 12: empty line"))
+    #expect(result.lines[13].contains("line 14: alpha must be within ±1e30"))
+    let scores = result.lines.enumerated().filter { ![5, 9, 11, 13].contains($0.offset) }.map(\.element)
     for (line, golden) in zip(scores, sample) {
         #expect(withinScoreTolerance(try decodeScore(line), golden.score), "\(line) vs \(golden.score)")
     }
@@ -92,6 +96,8 @@ private func decodeScore(_ line: String) throws -> Double {
 
 @Test func invalidOptionsAreRejectedBeforeLoading() {
     #expect(throws: (any Error).self) { try ScoreCommand.parse(["--model", "m", "--alpha", "nan"]) }
+    #expect(throws: (any Error).self) { try ScoreCommand.parse(["--model", "m", "--alpha", "1e31"]) }
+    #expect(throws: Never.self) { try ScoreCommand.parse(["--model", "m", "--alpha=-1e30"]) }
     #expect(throws: (any Error).self) { try ScoreCommand.parse(["--model", "m", "--max-length", "2"]) }
     #expect(throws: (any Error).self) { try ScoreCommand.parse(["--model", "m", "--token-type-ids", "ones"]) }
     #expect(throws: Never.self) { try ScoreCommand.parse(["--model", "m", "--token-type-ids", "segments"]) }

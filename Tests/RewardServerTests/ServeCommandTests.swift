@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 import TestSupport
+import HTTPServer
 import Testing
 
 @testable import RewardServer
@@ -12,6 +13,8 @@ import Testing
         "--model", "m", "--host", "0.0.0.0", "--port", "0", "--max-batch-tokens", "8192", "--max-batch-pairs", "64",
         "--max-batch-delay", "3", "--max-queued-pairs", "100", "--request-timeout", "2.5", "--max-body-bytes", "1000",
         "--max-items-per-request", "10", "--default-alpha", "0.5", "--no-auto-truncate",
+        "--max-request-tokens", "5000", "--max-connections", "100", "--max-buffered-bytes", "2000000",
+        "--idle-timeout", "5", "--header-timeout", "2", "--body-timeout", "3",
     ])
     let configuration = command.serviceConfiguration
     #expect(configuration.http.host == "0.0.0.0")
@@ -25,6 +28,22 @@ import Testing
     #expect(configuration.requests.maxItemsPerRequest == 10)
     #expect(configuration.requests.defaultAlpha == 0.5)
     #expect(configuration.requests.defaultTruncate == false)
+    #expect(configuration.requests.maxRequestTokens == 5000)
+    #expect(configuration.http.maxConnections == 100)
+    #expect(configuration.http.maxBufferedBytes == 2_000_000)
+    #expect(configuration.http.timeouts.idle == .seconds(5))
+    #expect(configuration.http.timeouts.header == .seconds(2))
+    #expect(configuration.http.timeouts.body == .seconds(3))
+}
+
+@Test func theDefaultConnectionCapStaysBelowTheDescriptorLimit() throws {
+    let command = try ServeCommand.parse(["--model", "m"])
+    #expect(command.serviceConfiguration(descriptorLimit: 1024).http.maxConnections == 1024 - 64)
+    #expect(command.serviceConfiguration(descriptorLimit: 1 << 20).http.maxConnections == 4096)
+    let explicit = try ServeCommand.parse(["--model", "m", "--max-connections", "5000"])
+    #expect(explicit.serviceConfiguration(descriptorLimit: 1024).http.maxConnections == 5000)
+    let raised = try #require(DescriptorLimit.raiseSoftToHard())
+    #expect(raised.soft == raised.hard)
 }
 
 @Test func serveDefaultsSuitTheEngine() throws {
@@ -37,13 +56,18 @@ import Testing
     #expect(configuration.requests.maxItemsPerRequest == 64)
     #expect(configuration.requests.defaultAlpha == 1)
     #expect(configuration.requests.defaultTruncate)
+    #expect(configuration.requests.maxRequestTokens == nil, "measured at start-up")
+    #expect(configuration.http.maxBufferedBytes == 64 * 1024 * 1024)
+    #expect(configuration.http.timeouts.idle == .seconds(75))
 }
 
 @Test func serveRejectsContradictoryOrInvalidFlags() {
     for flags in [
         ["--port", "70000"], ["--default-alpha", "nan"], ["--default-alpha", "inf"], ["--max-batch-pairs", "0"],
         ["--request-timeout", "0"], ["--max-items-per-request", "0"], ["--max-batch-delay", "-1"],
-        ["--max-queued-pairs", "8", "--max-items-per-request", "9"],
+        ["--max-queued-pairs", "8", "--max-items-per-request", "9"], ["--max-request-tokens", "0"],
+        ["--max-connections", "0"], ["--idle-timeout", "0"], ["--header-timeout", "nan"],
+        ["--max-buffered-bytes", "1000", "--max-body-bytes", "2000"],
     ] {
         #expect(throws: (any Error).self, "\(flags)") { try ServeCommand.parse(["--model", "m"] + flags) }
     }
