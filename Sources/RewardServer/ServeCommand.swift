@@ -1,5 +1,6 @@
-// `reward-server serve`: the HTTP scoring service. Flags fill the service's configuration tree;
-// the start-up and shutdown order is ServiceRunner's. The only place that bootstraps logging.
+// `reward-server serve`: the HTTP scoring service. Flags fill the service's configuration tree and
+// take their defaults from it (one source per default); the start-up and shutdown order is
+// ServiceRunner's. The only place that bootstraps logging.
 import ArgumentParser
 import Batching
 import Foundation
@@ -23,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var model: ModelOptions
 
     @Option(help: "Address to listen on (an IPv4 or IPv6 literal).")
-    var host: String = "127.0.0.1"
+    var host: String = HTTPServerConfiguration().host
 
     @Option(help: "Port to listen on; 0 picks a free one (logged).")
     var port: Int = 8080
@@ -35,10 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
             thousand tokens while every request that arrives during a batch waits for all of it: 4096 \
             keeps a full batch to a few seconds on bert-base at 2 cores while filling the products.
             """)
-    var maxBatchTokens: Int = 4096
+    var maxBatchTokens: Int = BatchLimits().maxBatchTokens
 
     @Option(help: "Most pairs in one engine batch (32: enough short pairs to pass 128 rows; bounds per-batch latency).")
-    var maxBatchPairs: Int = 32
+    var maxBatchPairs: Int = BatchLimits().maxBatchItems
 
     @Option(
         help:
@@ -46,25 +47,25 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBatchDelay: Int = 0
 
     @Option(help: "Most pairs waiting in the queue; beyond it requests get 429 with Retry-After.")
-    var maxQueuedPairs: Int = 1024
+    var maxQueuedPairs: Int = BatchLimits().maxQueuedItems
 
     @Option(help: "Most tokens waiting in the queue; beyond it requests get 429 with Retry-After.")
-    var maxQueuedTokens: Int = 131_072
+    var maxQueuedTokens: Int = BatchLimits().maxQueuedTokens
 
     @Option(
         help:
             "Seconds from a request's arrival until its pairs must be computed; then 504 and its queued pairs are dropped."
     )
-    var requestTimeout: Double = 30
+    var requestTimeout: Double = RequestLimits().requestTimeout.seconds
 
     @Option(help: "Largest request body in bytes (413 beyond).")
-    var maxBodyBytes: Int = 4 * 1024 * 1024
+    var maxBodyBytes: Int = HTTPLimits().maxBodyBytes
 
     @Option(help: "Most pairs in one /score batch or responses in one /rank (422 beyond).")
-    var maxItemsPerRequest: Int = 64
+    var maxItemsPerRequest: Int = RequestLimits().maxItemsPerRequest
 
     @Option(help: "alpha for requests that give none; must be finite.")
-    var defaultAlpha: Double = 1
+    var defaultAlpha: Double = RequestLimits().defaultAlpha
 
     @Option(
         help: """
@@ -99,14 +100,14 @@ struct ServeCommand: AsyncParsableCommand {
             Truncate over-long pairs (longest first) when a request does not say (`truncate`); with \
             --no-auto-truncate such a pair is a 422 instead of a score of a shortened text.
             """)
-    var autoTruncate: Bool = true
+    var autoTruncate: Bool = RequestLimits().defaultTruncate
 
     @Option(
         help: """
             Seconds to let requests in flight finish at shutdown before closing their connections. Keep \
             it below the platform's grace period (Kubernetes: terminationGracePeriodSeconds minus preStop).
             """)
-    var drainTimeout: Double = 25
+    var drainTimeout: Double = HTTPServerConfiguration().drainTimeout.seconds
 
     @Option(
         help: """

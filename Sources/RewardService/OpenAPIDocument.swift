@@ -207,7 +207,7 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {"type": "string"},
                       "model": {"type": "object", "required": ["path", "layout", "hidden_size", "layers", "max_input_length"]},
-                      "limits": {"type": "object", "required": ["max_items_per_request", "max_body_bytes", "request_timeout_seconds", "default_alpha", "default_truncate"]},
+                      "limits": {"type": "object", "required": ["max_items_per_request", "max_body_bytes", "request_timeout_seconds", "default_alpha", "default_truncate"], "properties": {"max_request_tokens": {"type": "integer", "minimum": 1}}},
                       "batching": {"type": "object", "required": ["max_batch_tokens", "max_batch_pairs", "max_batch_delay_seconds", "max_queued_pairs", "max_queued_tokens"]}
                     }
                   }
@@ -216,15 +216,16 @@ enum OpenAPIDocument {
 
     private static func responses(_ configuration: ServiceConfiguration) -> String {
         let maxBody = configuration.http.limits.maxBodyBytes
+        let maxRequestTokens = configuration.requests.maxRequestTokens.map { "\($0)" } ?? "max_request_tokens"
         return """
             "Unauthorized": {"description": "The server requires an API key and the request lacks it or has another (unauthorized)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "BadRequest": {"description": "The body is not valid JSON (type invalid_json), or the HTTP framing is bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                      "TooLarge": {"description": "The body is over \(maxBody) bytes (payload_too_large), or the request's pairs exceed the queue's bounds on their own (request_too_large)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                      "UnsupportedMediaType": {"description": "A Content-Type other than application/json or */*+json (unsupported_media_type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "TooLarge": {"description": "The body is over \(maxBody) bytes (payload_too_large), or the request's pairs exceed the queue's bounds on their own or hold more than \(maxRequestTokens) tokens, what the engine computes within the request timeout (request_too_large; max_request_tokens in GET /info)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "UnsupportedMediaType": {"description": "A Content-Type other than application/json or */*+json, or a Content-Encoding other than identity (unsupported_media_type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Unprocessable": {"description": "Valid JSON that breaks the rules (validation_error): a missing or wrongly typed field, a non-finite alpha or one beyond ±1e30, an empty list or one over \(configuration.requests.maxItemsPerRequest) items, top_k below 1, both prompt/response and pairs, an over-long pair with truncate false, a score that overflows fp32", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Overloaded": {"description": "The queue is full (overloaded); nothing already admitted was dropped", "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "Internal": {"description": "An internal failure (internal_error); the message names the request id to look up in the server log", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                      "Unavailable": {"description": "Not ready yet (not_ready) or shutting down (shutting_down)", "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "Unavailable": {"description": "Not ready yet (not_ready), shutting down (shutting_down), or the server holds too many request bodies right now (service_unavailable)", "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "DeadlineExceeded": {"description": "The request was not computed within the request timeout (deadline_exceeded)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             """
     }
