@@ -29,6 +29,8 @@ public struct BertTokenizer: Sendable {
             throw TokenizerError.invalidConfiguration("maxInputCharactersPerWord must be positive")
         }
         let normalizer = BertNormalizer(options: options)
+        // Build the decomposition table while loading, not in the first request with an accent.
+        if normalizer.stripAccents { CanonicalDecompositions.prepare() }
         let added = try Self.resolveAddedTokens(options.allAddedTokens, in: vocabulary)
         let specialTokens = try SpecialTokens(options: options, vocabulary: vocabulary, addedTokens: added)
         self.options = options

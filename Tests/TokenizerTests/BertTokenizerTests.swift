@@ -102,4 +102,20 @@ import Testing
             try TestVocabulary.tokenizer(.init(maxInputCharactersPerWord: 0))
         }
     }
+
+    // MARK: Hostile inputs. Every stage is linear, so these take about a second in a debug build;
+    // before decomposition went scalar by scalar, 800,000 "é" alone took 14 s.
+
+    @Test func longRunsOfAccentedTextTokenize() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let unknownWord = [id("[CLS]"), id("[UNK]"), id("[SEP]")]
+        #expect(tokenizer.encode(String(repeating: "é", count: 200_000)).ids == unknownWord)
+        #expect(tokenizer.encode(String(repeating: "a\u{301}\u{316}", count: 100_000)).ids == unknownWord)
+        let words = tokenizer.encode(String(repeating: "A\u{301}\u{316} Café ", count: 20_000)).ids
+        #expect(words == [id("[CLS]")] + repeated([id("a"), id("cafe")], 20_000) + [id("[SEP]")])
+    }
+
+    func repeated(_ ids: [Int32], _ count: Int) -> [Int32] {
+        Array(repeating: ids, count: count).flatMap { $0 }
+    }
 }
