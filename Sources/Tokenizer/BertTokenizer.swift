@@ -116,7 +116,7 @@ public struct BertTokenizer: Sendable {
             case .token(let token):
                 tokens.append(token)
             case .text(let range):
-                BertPreTokenizer.forEachWord(in: normalized[range]) { word in
+                for word in BertPreTokenizer.wordRanges(in: normalized[range]) {
                     wordPiece.tokenize(normalized[word], into: &tokens)
                 }
             }

@@ -115,6 +115,17 @@ import Testing
         #expect(words == [id("[CLS]")] + repeated([id("a"), id("cafe")], 20_000) + [id("[SEP]")])
     }
 
+    @Test func longRunsOfCJKPunctuationAndLookAlikesTokenize() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let cjk = tokenizer.encode(String(repeating: "中文", count: 20_000)).ids
+        #expect(cjk == [id("[CLS]")] + repeated([id("中"), id("文")], 20_000) + [id("[SEP]")])
+        let punctuation = tokenizer.encode(String(repeating: "!", count: 40_000)).ids
+        #expect(punctuation == [id("[CLS]")] + repeated([id("!")], 40_000) + [id("[SEP]")])
+        // "[" is punctuation and "SEP" an unknown word: 2 tokens per look-alike, none of them [SEP].
+        let lookAlikes = tokenizer.encode(String(repeating: "[SEP", count: 20_000)).ids
+        #expect(lookAlikes == [id("[CLS]")] + repeated([id("[UNK]"), id("[UNK]")], 20_000) + [id("[SEP]")])
+    }
+
     func repeated(_ ids: [Int32], _ count: Int) -> [Int32] {
         Array(repeating: ids, count: count).flatMap { $0 }
     }
