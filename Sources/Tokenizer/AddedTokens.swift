@@ -42,7 +42,7 @@ enum TextSegment: Equatable {
 
 struct AddedTokenMatcher: Sendable {
     private struct Pattern: Sendable {
-        var scalars: [Unicode.Scalar]
+        var length: Int
         /// The token emitted for a match: its id and its content (whatever whitespace it absorbed).
         var token: Token
         var singleWord: Bool
@@ -50,77 +50,78 @@ struct AddedTokenMatcher: Sendable {
         var rightStrip: Bool
     }
 
-    /// The distinct first scalars of the patterns, and for each the patterns starting with it,
-    /// longest first. Tokenizers have few added tokens and most share a first scalar ("["), so a
-    /// linear scan of `firstScalars` is cheaper per text scalar than hashing it.
-    private let firstScalars: [Unicode.Scalar]
-    private let patterns: [[Pattern]]
+    private let patterns: [Pattern]
+    /// The patterns' scalars as a trie, so trying every pattern at one position costs at most the
+    /// longest pattern's length, however many patterns share a prefix ("[SEP" repeated, or hundreds
+    /// of "<extra_id_N>"): matching stays linear in the text.
+    private let trie: PatternTrie
 
-    var isEmpty: Bool { firstScalars.isEmpty }
+    var isEmpty: Bool { patterns.isEmpty }
 
-    /// `tokens` pairs each token's pattern (raw or normalised content) with its resolved id.
+    /// `tokens` pairs each token's pattern (raw or normalised content) with its resolved id. When
+    /// two tokens have the same pattern, the first one is matched.
     init(_ tokens: [(pattern: [Unicode.Scalar], token: AddedToken, id: Int32)]) {
-        var patterns: [Unicode.Scalar: [Pattern]] = [:]
-        for (scalars, token, id) in tokens {
-            guard let first = scalars.first else { continue }
-            patterns[first, default: []].append(
+        var patterns: [Pattern] = []
+        var trie = PatternTrie()
+        for (scalars, token, id) in tokens where !scalars.isEmpty {
+            guard trie.insert(scalars, pattern: patterns.count) else { continue }
+            patterns.append(
                 Pattern(
-                    scalars: scalars, token: Token(id: id, text: token.content), singleWord: token.singleWord,
+                    length: scalars.count, token: Token(id: id, text: token.content), singleWord: token.singleWord,
                     leftStrip: token.leftStrip, rightStrip: token.rightStrip))
         }
-        let sorted = patterns.sorted { $0.key.value < $1.key.value }
-        self.firstScalars = sorted.map(\.key)
-        self.patterns = sorted.map { $0.value.sorted { $0.scalars.count > $1.scalars.count } }
+        self.patterns = patterns
+        self.trie = trie
     }
 
     /// Cuts `scalars` into text and token segments covering it entirely, in order.
     func split(_ scalars: ArraySlice<Unicode.Scalar>) -> [TextSegment] {
+        var stop = StopCheck<Never>.never
+        return split(scalars, stop: &stop)
+    }
+
+    /// `split(_:)`, polling `stop` as it scans.
+    func split<Failure>(
+        _ scalars: ArraySlice<Unicode.Scalar>, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> [TextSegment] {
         guard !isEmpty else { return [.text(scalars.indices)] }
         var segments: [TextSegment] = []
         var emitted = scalars.startIndex  // everything before this is in `segments`
         var searchFrom = scalars.startIndex
-        while let (pattern, matchStart) = nextMatch(in: scalars, from: searchFrom) {
+        while let (pattern, matchStart) = try nextMatch(in: scalars, from: searchFrom, stop: &stop) {
             var start = matchStart
-            var stop = matchStart + pattern.scalars.count
-            searchFrom = stop
-            if pattern.singleWord && !isSingleWord(scalars, start, stop) { continue }
+            var end = matchStart + pattern.length
+            searchFrom = end
+            if pattern.singleWord && !isSingleWord(scalars, start, end) { continue }
             if pattern.leftStrip {
                 while start > emitted && CharacterClasses.isWhitespace(scalars[start - 1]) { start -= 1 }
             }
             if pattern.rightStrip {
-                while stop < scalars.endIndex && CharacterClasses.isWhitespace(scalars[stop]) { stop += 1 }
+                while end < scalars.endIndex && CharacterClasses.isWhitespace(scalars[end]) { end += 1 }
             }
             if emitted < start { segments.append(.text(emitted..<start)) }
             segments.append(.token(pattern.token))
-            emitted = stop
+            emitted = end
         }
         if emitted < scalars.endIndex { segments.append(.text(emitted..<scalars.endIndex)) }
         return segments
     }
 
     /// The leftmost match at or after `position`, longest among those starting there.
-    private func nextMatch(in scalars: ArraySlice<Unicode.Scalar>, from position: Int) -> (Pattern, Int)? {
-        var index = position
-        while index < scalars.endIndex {
-            if let first = firstScalars.firstIndex(of: scalars[index]) {
-                for pattern in patterns[first] where matches(pattern.scalars, scalars, at: index) {
-                    return (pattern, index)
-                }
-            }
-            index += 1
+    private func nextMatch<Failure>(
+        in scalars: ArraySlice<Unicode.Scalar>, from position: Int, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> (Pattern, Int)? {
+        for index in position..<scalars.endIndex {
+            try stop.record()
+            if let pattern = trie.longestMatch(in: scalars, at: index) { return (patterns[pattern], index) }
         }
         return nil
     }
 
-    private func matches(_ pattern: [Unicode.Scalar], _ scalars: ArraySlice<Unicode.Scalar>, at index: Int) -> Bool {
-        guard scalars.endIndex - index >= pattern.count else { return false }
-        return scalars[index..<index + pattern.count].elementsEqual(pattern)
-    }
-
     /// `single_word`: no word character right before or right after the match.
-    private func isSingleWord(_ scalars: ArraySlice<Unicode.Scalar>, _ start: Int, _ stop: Int) -> Bool {
+    private func isSingleWord(_ scalars: ArraySlice<Unicode.Scalar>, _ start: Int, _ end: Int) -> Bool {
         let before = start == scalars.startIndex || !CharacterClasses.isWordCharacter(scalars[start - 1])
-        let after = stop == scalars.endIndex || !CharacterClasses.isWordCharacter(scalars[stop])
+        let after = end == scalars.endIndex || !CharacterClasses.isWordCharacter(scalars[end])
         return before && after
     }
 }

@@ -1,8 +1,7 @@
 // BERT text normalisation, step for step as `tokenizers`' BertNormalizer:
 // clean text → pad CJK ideographs → strip accents (NFD, drop Mn) → lower-case.
-// It works on Unicode scalars (Rust `char`s) and knows nothing of words or vocabularies.
-
-import Foundation
+// It works on Unicode scalars (Rust `char`s) and knows nothing of words or vocabularies. Every
+// step is one pass over the scalars, reporting its work to a StopCheck.
 
 struct BertNormalizer: Sendable, Equatable {
     var cleanText: Bool
@@ -12,10 +11,34 @@ struct BertNormalizer: Sendable, Equatable {
 
     /// The normalised scalars of `text`.
     func normalize<S: Sequence<Unicode.Scalar>>(_ text: S) -> [Unicode.Scalar] {
+        var stop = StopCheck<Never>.never
+        return normalize(text, stop: &stop)
+    }
+
+    /// The normalised scalars of `text`, polling `stop` as it goes.
+    func normalize<S: Sequence<Unicode.Scalar>, Failure>(
+        _ text: S, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> [Unicode.Scalar] {
+        var (scalars, allASCII) = try cleaned(text, stop: &stop)
+        if stripAccents && !allASCII {
+            scalars = try CanonicalDecomposer.decompose(
+                scalars, keeping: { !CharacterClasses.isNonspacingMark($0) }, stop: &stop)
+        }
+        if lowercase {
+            scalars = allASCII ? Self.lowercasedASCII(scalars) : try Self.lowercased(scalars, stop: &stop)
+        }
+        return scalars
+    }
+
+    /// `clean_text` and `handle_chinese_chars`, and whether the result is all ASCII.
+    private func cleaned<S: Sequence<Unicode.Scalar>, Failure>(
+        _ text: S, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> (scalars: [Unicode.Scalar], allASCII: Bool) {
         var scalars: [Unicode.Scalar] = []
         scalars.reserveCapacity(text.underestimatedCount + 8)
         var allASCII = true
         for scalar in text {
+            try stop.record()
             if cleanText {
                 if CharacterClasses.isRemovedByCleaning(scalar) { continue }
                 if CharacterClasses.isWhitespace(scalar) {
@@ -24,52 +47,26 @@ struct BertNormalizer: Sendable, Equatable {
                 }
             }
             if handleChineseCharacters && CharacterClasses.isChineseIdeograph(scalar) {
-                scalars.append(contentsOf: [" ", scalar, " "])
+                scalars.append(" ")
+                scalars.append(scalar)
+                scalars.append(" ")
             } else {
                 scalars.append(scalar)
             }
             allASCII = allASCII && scalar.isASCII
         }
-        if stripAccents && !allASCII {
-            scalars = Self.decomposingWithoutNonspacingMarks(scalars)
-        }
-        if lowercase {
-            scalars = allASCII ? Self.lowercasedASCII(scalars) : Self.lowercased(scalars)
-        }
-        return scalars
-    }
-
-    /// NFD, then every non-spacing mark removed. NFD runs over the cleaned text as a whole, as in
-    /// `tokenizers`, so canonical reordering sees the same neighbours; scalars newer than its
-    /// Unicode 9.0 tables pass through unchanged and, like starters, split the text into runs.
-    private static func decomposingWithoutNonspacingMarks(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var result: [Unicode.Scalar] = []
-        result.reserveCapacity(scalars.count + scalars.count / 4)
-        var run = String.UnicodeScalarView()
-        func flushRun() {
-            guard !run.isEmpty else { return }
-            let decomposed = String(run).decomposedStringWithCanonicalMapping.unicodeScalars
-            result.append(contentsOf: decomposed.lazy.filter { !CharacterClasses.isNonspacingMark($0) })
-            run = String.UnicodeScalarView()
-        }
-        for scalar in scalars {
-            if CharacterClasses.isKnownToDecomposition(scalar) {
-                run.append(scalar)
-            } else {
-                flushRun()
-                if !CharacterClasses.isNonspacingMark(scalar) { result.append(scalar) }
-            }
-        }
-        flushRun()
-        return result
+        return (scalars, allASCII)
     }
 
     /// Rust `char::to_lowercase` applied scalar by scalar: the full (unconditional) lower-case
     /// mapping, so 'İ' becomes "i̇" and 'Σ' always becomes 'σ' (no final-sigma rule).
-    private static func lowercased(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    private static func lowercased<Failure>(
+        _ scalars: [Unicode.Scalar], stop: inout StopCheck<Failure>
+    ) throws(Failure) -> [Unicode.Scalar] {
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(scalars.count)
         for scalar in scalars {
+            try stop.record()
             if scalar.isASCII {
                 result.append(lowercasedASCII(scalar))
             } else {
@@ -79,6 +76,7 @@ struct BertNormalizer: Sendable, Equatable {
         return result
     }
 
+    /// ASCII only: a tight loop cheap enough (a few milliseconds for 4 MB) to need no polling.
     private static func lowercasedASCII(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         var scalars = scalars
         for index in scalars.indices { scalars[index] = lowercasedASCII(scalars[index]) }

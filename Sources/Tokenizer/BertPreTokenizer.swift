@@ -1,32 +1,45 @@
 // BERT pre-tokenisation as `tokenizers`' BertPreTokenizer: split normalised text on whitespace
 // (dropped) and on punctuation (each punctuation scalar becomes a word of its own).
-// It only finds word boundaries; it never looks words up.
+// It only finds word boundaries, in one pass; it never looks words up.
 
 enum BertPreTokenizer {
-    /// Calls `body` with the range (indices of `scalars`) of each word of `scalars`, in order.
-    static func forEachWord(in scalars: ArraySlice<Unicode.Scalar>, _ body: (Range<Int>) -> Void) {
-        var wordStart = scalars.startIndex
-        for (index, scalar) in zip(scalars.indices, scalars) {
-            if CharacterClasses.isWhitespace(scalar) {
-                if wordStart < index { body(wordStart..<index) }
-                wordStart = index + 1
-            } else if CharacterClasses.isPunctuation(scalar) {
-                if wordStart < index { body(wordStart..<index) }
-                body(index..<index + 1)
-                wordStart = index + 1
-            }
-        }
-        if wordStart < scalars.endIndex { body(wordStart..<scalars.endIndex) }
+    /// The range (indices of `scalars`) of each word of `scalars`, in order.
+    static func wordRanges(in scalars: ArraySlice<Unicode.Scalar>) -> WordRanges {
+        WordRanges(scalars: scalars)
     }
 
     /// The words of `scalars` as strings (for tests and diagnostics).
     static func words(in scalars: [Unicode.Scalar]) -> [String] {
-        var words: [String] = []
-        forEachWord(in: scalars[...]) { range in
+        wordRanges(in: scalars[...]).map { range in
             var word = String()
             word.unicodeScalars.append(contentsOf: scalars[range])
-            words.append(word)
+            return word
         }
-        return words
+    }
+
+    /// A sequence rather than a callback, so the caller's loop may throw (to stop) as it likes.
+    struct WordRanges: Sequence, IteratorProtocol {
+        let scalars: ArraySlice<Unicode.Scalar>
+        private var position: Int
+
+        init(scalars: ArraySlice<Unicode.Scalar>) {
+            self.scalars = scalars
+            self.position = scalars.startIndex
+        }
+
+        mutating func next() -> Range<Int>? {
+            let end = scalars.endIndex
+            while position < end && CharacterClasses.isWhitespace(scalars[position]) { position += 1 }
+            guard position < end else { return nil }
+            let start = position
+            position += 1
+            if CharacterClasses.isPunctuation(scalars[start]) { return start..<position }
+            while position < end && !Self.endsWord(scalars[position]) { position += 1 }
+            return start..<position
+        }
+
+        private static func endsWord(_ scalar: Unicode.Scalar) -> Bool {
+            CharacterClasses.isWhitespace(scalar) || CharacterClasses.isPunctuation(scalar)
+        }
     }
 }

@@ -29,6 +29,8 @@ public struct BertTokenizer: Sendable {
             throw TokenizerError.invalidConfiguration("maxInputCharactersPerWord must be positive")
         }
         let normalizer = BertNormalizer(options: options)
+        // Build the decomposition table while loading, not in the first request with an accent.
+        if normalizer.stripAccents { CanonicalDecompositions.prepare() }
         let added = try Self.resolveAddedTokens(options.allAddedTokens, in: vocabulary)
         let specialTokens = try SpecialTokens(options: options, vocabulary: vocabulary, addedTokens: added)
         self.options = options
@@ -75,8 +77,33 @@ public struct BertTokenizer: Sendable {
     public func encode(
         _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros
     ) -> Encoding {
-        let firstTokens = tokens(of: first)
-        let secondTokens = second.flatMap { $0.isEmpty ? nil : tokens(of: $0) }
+        var stop = StopCheck<Never>.never
+        return encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
+    }
+
+    /// `encode(_:_:truncation:typeIds:)` that calls `shouldStop` before starting and then every few
+    /// thousand scalars of work (inside one long text too), and throws `TokenizerError.stopped` as
+    /// soon as it returns true: for a deadline or a cancelled request.
+    public func encode(
+        _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros,
+        stopIf shouldStop: () -> Bool
+    ) throws -> Encoding {
+        try withoutActuallyEscaping(shouldStop) { shouldStop in
+            var stop = StopCheck { () throws(TokenizerError) in
+                if shouldStop() { throw TokenizerError.stopped }
+            }
+            try stop.pollNow()
+            return try encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
+        }
+    }
+
+    private func encode<Failure>(
+        _ first: String, _ second: String?, truncation: Truncation?, typeIds: TypeIdMode,
+        stop: inout StopCheck<Failure>
+    ) throws(Failure) -> Encoding {
+        let firstTokens = try tokens(of: first, stop: &stop)
+        var secondTokens: [Token]?
+        if let second, !second.isEmpty { secondTokens = try tokens(of: second, stop: &stop) }
         guard let truncation else {
             return template.assemble(first: firstTokens[...], second: secondTokens?[...], typeIds: typeIds)
         }
@@ -91,30 +118,34 @@ public struct BertTokenizer: Sendable {
 
     /// The tokens of `text` without special tokens around it (added tokens inside it included).
     public func tokenize(_ text: String) -> [String] {
-        tokens(of: text).map(\.text)
+        var stop = StopCheck<Never>.never
+        return tokens(of: text, stop: &stop).map(\.text)
     }
 
-    func tokens(of text: String) -> [Token] {
+    func tokens<Failure>(of text: String, stop: inout StopCheck<Failure>) throws(Failure) -> [Token] {
         let raw = Array(text.unicodeScalars)
         var tokens: [Token] = []
         tokens.reserveCapacity(raw.count / 3 + 4)
-        for segment in rawAddedTokens.split(raw[...]) {
+        for segment in try rawAddedTokens.split(raw[...], stop: &stop) {
             switch segment {
             case .token(let token): tokens.append(token)
-            case .text(let range): appendTokens(ofUnnormalized: raw[range], to: &tokens)
+            case .text(let range): try appendTokens(ofUnnormalized: raw[range], to: &tokens, stop: &stop)
             }
         }
         return tokens
     }
 
-    private func appendTokens(ofUnnormalized raw: ArraySlice<Unicode.Scalar>, to tokens: inout [Token]) {
-        let normalized = normalizer.normalize(raw)
-        for segment in normalizedAddedTokens.split(normalized[...]) {
+    private func appendTokens<Failure>(
+        ofUnnormalized raw: ArraySlice<Unicode.Scalar>, to tokens: inout [Token], stop: inout StopCheck<Failure>
+    ) throws(Failure) {
+        let normalized = try normalizer.normalize(raw, stop: &stop)
+        for segment in try normalizedAddedTokens.split(normalized[...], stop: &stop) {
             switch segment {
             case .token(let token):
                 tokens.append(token)
             case .text(let range):
-                BertPreTokenizer.forEachWord(in: normalized[range]) { word in
+                for word in BertPreTokenizer.wordRanges(in: normalized[range]) {
+                    try stop.record(word.count)
                     wordPiece.tokenize(normalized[word], into: &tokens)
                 }
             }

@@ -22,9 +22,8 @@ enum CharacterClasses {
         case 0x20..<0x7F: return false
         default: break
         }
-        guard existedInUnicode8(scalar) else { return false }
         switch scalar.properties.generalCategory {
-        case .control, .format, .privateUse: return true
+        case .control, .format, .privateUse: return existedInUnicode8(scalar)
         default: return false
         }
     }
@@ -46,12 +45,11 @@ enum CharacterClasses {
             default: return false
             }
         }
-        if punctuationBeforeUnicode9.contains(scalar.value) { return true }
-        guard existedInUnicode8(scalar) else { return false }
+        if wasPunctuationInUnicode8(scalar) { return true }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
             .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            return true
+            return existedInUnicode8(scalar)
         default:
             return false
         }
@@ -60,9 +58,14 @@ enum CharacterClasses {
     /// Non-spacing marks (Mn) as of Unicode 8.0: what `strip_accents` removes after NFD.
     static func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII { return false }
-        if nonspacingMarksBeforeUnicode9.contains(scalar.value) { return true }
-        if notNonspacingMarksBeforeUnicode9.contains(scalar.value) { return false }
-        return existedInUnicode8(scalar) && scalar.properties.generalCategory == .nonspacingMark
+        switch scalar.value {
+        // U+1734 HANUNOO SIGN PAMUDPOD and U+1171E AHOM CONSONANT SIGN MEDIAL RA were Mn in 8.0.
+        case 0x1734, 0x1171E: return true
+        // Mongolian ALI GALI BALUDA (U+1885, U+1886), U+A9BD JAVANESE CONSONANT SIGN KERET and
+        // U+111C9 SHARADA SANDHI MARK were not.
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false
+        default: return scalar.properties.generalCategory == .nonspacingMark && existedInUnicode8(scalar)
+        }
     }
 
     /// The CJK ideograph blocks `handle_chinese_chars` pads with spaces (not Hangul, Hiragana or
@@ -109,10 +112,9 @@ enum CharacterClasses {
     }
 
     /// U+166D CANADIAN SYLLABICS CHI SIGN and U+111C9 SHARADA SANDHI MARK were Po in Unicode 8.0.
-    private static let punctuationBeforeUnicode9: Set<UInt32> = [0x166D, 0x111C9]
-    /// U+1734 HANUNOO SIGN PAMUDPOD and U+1171E AHOM CONSONANT SIGN MEDIAL RA were Mn in Unicode 8.0.
-    private static let nonspacingMarksBeforeUnicode9: Set<UInt32> = [0x1734, 0x1171E]
-    /// Mongolian ALI GALI BALUDA (U+1885, U+1886), U+A9BD JAVANESE CONSONANT SIGN KERET and U+111C9
-    /// were not Mn in Unicode 8.0.
-    private static let notNonspacingMarksBeforeUnicode9: Set<UInt32> = [0x1885, 0x1886, 0xA9BD, 0x111C9]
+    /// (This and the exceptions in `isNonspacingMark` are comparisons, not set look-ups: they run
+    /// for every non-ASCII scalar, and hashing costs more than comparing with a handful of values.)
+    private static func wasPunctuationInUnicode8(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value == 0x166D || scalar.value == 0x111C9
+    }
 }

@@ -1,5 +1,5 @@
-// The one error type of the Tokenizer module: every way loading a tokenizer can fail.
-// Encoding itself never fails (any text has a tokenization), so only construction throws.
+// The one error type of the Tokenizer module: every way loading a tokenizer can fail, and the
+// caller's stop. Any text has a tokenization, so encoding fails only when its caller stops it.
 
 import Foundation
 
@@ -16,6 +16,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingTokensInVocabulary([String])
     /// The vocabulary is empty, or an option is out of range.
     case invalidConfiguration(String)
+    /// The caller's stop condition held during `encode(_:_:truncation:typeIds:stopIf:)`.
+    case stopped
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "tokens missing from the vocabulary: \(tokens.joined(separator: ", "))"
         case .invalidConfiguration(let detail):
             return "invalid tokenizer configuration: \(detail)"
+        case .stopped:
+            return "tokenization stopped by its caller"
         }
     }
 }

@@ -53,6 +53,22 @@ import Testing
         #expect(split("a  <mask>  b", [AddedToken(content: "<mask>", rightStrip: true)]) == ["a  ", "<0:<mask>>", "b"])
     }
 
+    @Test func manyTokensSharingAPrefixAndLookAlikesInTheText() {
+        let tokens = (0..<300).map { AddedToken(content: "<extra_id_\($0)>") }
+        let text = String(repeating: "<extra_id_", count: 2_000) + "<extra_id_299>" + "<extra_id_7>"
+        #expect(
+            split(text, tokens) == [
+                String(repeating: "<extra_id_", count: 2_000), "<299:<extra_id_299>>", "<7:<extra_id_7>>",
+            ])
+        let separators = String(repeating: "[SEP", count: 10_000)
+        #expect(split(separators + "[SEP]", [AddedToken(content: "[SEP]")]) == [separators, "<0:[SEP]>"])
+    }
+
+    @Test func theFirstOfTwoTokensWithTheSameContentWins() {
+        let tokens = [AddedToken(content: "[X]"), AddedToken(content: "[X]", singleWord: true)]
+        #expect(split("a[X]", tokens) == ["a", "<0:[X]>"])
+    }
+
     @Test func specialTokensAreNotNormalizedByDefaultOthersAre() {
         #expect(!AddedToken(content: "[SEP]").normalized)
         #expect(AddedToken(content: "hello", isSpecial: false).normalized)

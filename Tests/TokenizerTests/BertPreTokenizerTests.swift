@@ -22,6 +22,12 @@ import Testing
         #expect(words("a\u{A0}b\u{85}c\u{3000}d\te") == ["a", "b", "c", "d", "e"])
     }
 
+    @Test func punctuationAndWhitespaceAtBothEnds() {
+        #expect(words("!a b.") == ["!", "a", "b", "."])
+        #expect(words("  ..  ") == [".", "."])
+        #expect(words("word") == ["word"])
+    }
+
     @Test func emptyAndBlankTextHaveNoWords() {
         #expect(words("").isEmpty)
         #expect(words("   ").isEmpty)
@@ -29,8 +35,7 @@ import Testing
 
     @Test func reportsRangesInTheSlicesIndices() {
         let scalars = Array("xx ab,c".unicodeScalars)
-        var ranges: [Range<Int>] = []
-        BertPreTokenizer.forEachWord(in: scalars[3...]) { ranges.append($0) }
-        #expect(ranges == [3..<5, 5..<6, 6..<7])
+        #expect(Array(BertPreTokenizer.wordRanges(in: scalars[3...])) == [3..<5, 5..<6, 6..<7])
+        #expect(Array(BertPreTokenizer.wordRanges(in: scalars[3..<4])) == [3..<4])
     }
 }

@@ -102,4 +102,92 @@ import Testing
             try TestVocabulary.tokenizer(.init(maxInputCharactersPerWord: 0))
         }
     }
+
+    // MARK: Hostile inputs. Every stage is linear, so these take about a second in a debug build;
+    // before decomposition went scalar by scalar, 800,000 "é" alone took 14 s.
+
+    @Test func longRunsOfAccentedTextTokenize() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let unknownWord = [id("[CLS]"), id("[UNK]"), id("[SEP]")]
+        #expect(tokenizer.encode(String(repeating: "é", count: 200_000)).ids == unknownWord)
+        #expect(tokenizer.encode(String(repeating: "a\u{301}\u{316}", count: 100_000)).ids == unknownWord)
+        let words = tokenizer.encode(String(repeating: "A\u{301}\u{316} Café ", count: 20_000)).ids
+        #expect(words == [id("[CLS]")] + repeated([id("a"), id("cafe")], 20_000) + [id("[SEP]")])
+    }
+
+    @Test func longRunsOfCJKPunctuationAndLookAlikesTokenize() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let cjk = tokenizer.encode(String(repeating: "中文", count: 20_000)).ids
+        #expect(cjk == [id("[CLS]")] + repeated([id("中"), id("文")], 20_000) + [id("[SEP]")])
+        let punctuation = tokenizer.encode(String(repeating: "!", count: 40_000)).ids
+        #expect(punctuation == [id("[CLS]")] + repeated([id("!")], 40_000) + [id("[SEP]")])
+        // "[" is punctuation and "SEP" an unknown word: 2 tokens per look-alike, none of them [SEP].
+        let lookAlikes = tokenizer.encode(String(repeating: "[SEP", count: 20_000)).ids
+        #expect(lookAlikes == [id("[CLS]")] + repeated([id("[UNK]"), id("[UNK]")], 20_000) + [id("[SEP]")])
+    }
+
+    func repeated(_ ids: [Int32], _ count: Int) -> [Int32] {
+        Array(repeating: ids, count: count).flatMap { $0 }
+    }
+
+    // MARK: Stopping
+
+    static let sentence = "Café crème, s'il vous plaît! Hello world. 中文 "
+    /// About 1 MB of mixed text, accents and punctuation included.
+    static let megabyte = String(repeating: sentence, count: 20_000)
+
+    @Test func stopsWhenTheConditionTurnsTrue() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        var calls = 0
+        #expect(throws: TokenizerError.stopped) {
+            try tokenizer.encode(Self.megabyte) {
+                calls += 1
+                return calls == 5
+            }
+        }
+        #expect(calls == 5)
+        calls = 0
+        #expect(throws: TokenizerError.stopped) {
+            try tokenizer.encode("hello", "world") {
+                calls += 1
+                return true
+            }
+        }
+        #expect(calls == 1, "polled before any work")
+    }
+
+    @Test func anUnstoppedEncodingIsThePlainOne() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        let cases: [(String, String?, Truncation?)] = [
+            (String(repeating: Self.sentence, count: 500), nil, nil), ("Hello, world!", "the cat", nil),
+            ("a[SEP]b", "", Truncation(maxLength: 3)),
+            (String(repeating: Self.sentence, count: 500), "Café ΟΔΟΣ", Truncation(maxLength: 512, side: .left)),
+        ]
+        for (first, second, truncation) in cases {
+            let stoppable = try tokenizer.encode(first, second, truncation: truncation, typeIds: .segments) { false }
+            #expect(stoppable == tokenizer.encode(first, second, truncation: truncation, typeIds: .segments))
+        }
+    }
+
+    /// The condition is polled every few thousand scalars inside one long word (normalisation) and
+    /// among many short ones (word pieces), and the number of polls grows linearly with the text.
+    @Test func pollsInProportionToTheText() throws {
+        let tokenizer = try TestVocabulary.tokenizer()
+        func polls(_ text: String) throws -> Int {
+            var calls = 0
+            _ = try tokenizer.encode(text) {
+                calls += 1
+                return false
+            }
+            return calls
+        }
+        let interval = StopCheck<Never>.interval
+        for unit in ["é", "a\u{301}\u{316}", "中", "! ", "Café crème. "] {
+            let single = try polls(String(repeating: unit, count: 10_000))
+            let double = try polls(String(repeating: unit, count: 20_000))
+            let scalars = 10_000 * unit.unicodeScalars.count
+            #expect(single >= scalars / interval, "\(unit.debugDescription): \(single) polls")
+            #expect(abs(double - 2 * single) <= 2, "\(unit.debugDescription): \(single) then \(double) polls")
+        }
+    }
 }
