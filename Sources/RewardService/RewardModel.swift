@@ -75,8 +75,12 @@ public final class RewardModel: Sendable {
     ) throws -> Encoding {
         let truncation = truncate ? Truncation(maxLength: maxLength, side: options.truncationSide) : nil
         let encoding: Encoding
-        encoding = tokenizer.encode(prompt, response, truncation: truncation, typeIds: options.typeIds)
-        if shouldStop() { throw RewardModelError.stopped }
+        do {
+            encoding = try tokenizer.encode(
+                prompt, response, truncation: truncation, typeIds: options.typeIds, stopIf: shouldStop)
+        } catch TokenizerError.stopped {
+            throw RewardModelError.stopped
+        }
         if truncate { return encoding }
         guard encoding.ids.count <= maxLength else {
             throw RewardModelError.pairTooLong(tokens: encoding.ids.count, limit: maxLength)

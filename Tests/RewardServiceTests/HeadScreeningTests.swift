@@ -2,6 +2,7 @@
 // before the body is read, probes answered while every worker thread is busy, and the cost limit.
 import Dispatch
 import Foundation
+import Synchronization
 import HTTPServer
 import Testing
 
@@ -95,4 +96,19 @@ func anUploadRefusedByItsHeadGetsNoContinueAndIsNeverRead(head: String, status: 
     #expect(throws: ServiceError.deadlineExceeded) {
         try PairEncoder.encode(job, model: FakeScoringModel(), itemName: nil) { true }
     }
+}
+
+@Test func theRealModelStopsTokenizingALongTextWhenAsked() throws {
+    let (model, _) = try loadTinyModel()
+    let text = String(repeating: "é ", count: 200_000)
+    let calls = Mutex(0)
+    #expect(throws: RewardModelError.stopped) {
+        try model.encode(prompt: text, response: "r", truncate: true) {
+            calls.withLock { $0 += 1 }
+            return calls.withLock { $0 } >= 3
+        }
+    }
+    #expect(calls.withLock { $0 } == 3, "it stopped inside the text, not after it")
+    let whole = try model.encode(prompt: text, response: "r", truncate: true, stopIf: { false })
+    #expect(whole == (try model.encode(prompt: text, response: "r")))
 }
