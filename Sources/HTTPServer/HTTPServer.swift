@@ -28,6 +28,8 @@ final class ServerCore: Sendable {
     let logger: Logger
     let encoder: ResponseEncoder
     let budget: MemoryBudget
+    /// Where handler tasks run (not the global concurrency pool).
+    let handlers: HandlerExecutor
     let connectionCount = Atomic<Int>(0)
     /// Connections that have sent their last response and only wait for the client's FIN.
     let lingeringCount = Atomic<Int>(0)
@@ -39,7 +41,10 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.encoder = ResponseEncoder(serverName: configuration.serverName)
         self.budget = MemoryBudget(limit: configuration.maxBufferedBytes)
+        self.handlers = HandlerExecutor(threads: configuration.handlerThreads, name: "http.handler")
     }
+
+    deinit { handlers.close() }
 }
 
 public final class HTTPServer: Sendable {
@@ -125,6 +130,7 @@ public final class HTTPServer: Sendable {
             }
         }
         state.withLock { $0 = .stopped }
+        core.handlers.close()
         core.logger.info("HTTP server stopped")
     }
 

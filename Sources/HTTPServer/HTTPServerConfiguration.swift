@@ -1,6 +1,8 @@
 // The server's configuration tree: where to listen, limits, timeouts, caps. Values only;
 // the CLI fills it and the server logs it at start-up.
 
+import Foundation
+
 public struct HTTPTimeouts: Hashable, Sendable {
     /// From the first byte of a request until its head is complete (slowloris). Then 408 + close.
     public var header: Duration
@@ -49,6 +51,13 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
     public var serverName: String
     /// Event-loop threads; 0 means one per CPU core.
     public var eventLoopCount: Int
+    /// Threads that run handler tasks (decoding, tokenization, waiting for the engine); 0 means
+    /// one per CPU core, at least two.
+    public var handlerThreadCount: Int
+
+    var handlerThreads: Int {
+        handlerThreadCount > 0 ? handlerThreadCount : max(2, ProcessInfo.processInfo.activeProcessorCount)
+    }
     /// How often timeouts are checked; a timeout fires at most this late.
     public var timerResolution: Duration
     public var listenBacklog: Int
@@ -59,7 +68,7 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
         maxBufferedBytes: Int = 64 * 1024 * 1024, maxUnsentBytesPerConnection: Int = 64 * 1024,
         maxPipelinedRequests: Int = 16,
         drainTimeout: Duration = .seconds(25), serverName: String = "reward-server",
-        eventLoopCount: Int = 0, timerResolution: Duration = .milliseconds(100), listenBacklog: Int = 1024
+        eventLoopCount: Int = 0, handlerThreadCount: Int = 0, timerResolution: Duration = .milliseconds(100), listenBacklog: Int = 1024
     ) {
         self.host = host
         self.port = port
@@ -72,6 +81,7 @@ public struct HTTPServerConfiguration: Hashable, Sendable {
         self.drainTimeout = drainTimeout
         self.serverName = serverName
         self.eventLoopCount = eventLoopCount
+        self.handlerThreadCount = handlerThreadCount
         self.timerResolution = timerResolution
         self.listenBacklog = listenBacklog
     }

@@ -140,7 +140,7 @@ final class ServerConnection {
         let loop = self.loop
         let fd = self.fd
         let connectionID = self.id
-        inFlight[requestID] = Task {
+        inFlight[requestID] = Task(executorPreference: loop.core.handlers) {
             let response = context.stamped(await handler.handle(request, context: context))
             guard !Task.isCancelled else { return }
             loop.deliver(.response(fd: fd, connection: connectionID, request: requestID, response))

@@ -5,6 +5,7 @@ import Foundation
 import Synchronization
 import HTTPServer
 import Testing
+import Tokenizer
 
 @testable import RewardService
 
@@ -44,23 +45,38 @@ func anUploadRefusedByItsHeadGetsNoContinueAndIsNeverRead(head: String, status: 
     await runner.shutdown()
 }
 
-@Test func probesAnswerWhileEveryWorkerThreadIsBlocked() async throws {
-    let runner = try startRunner()
+/// A model whose tokenization holds its thread until released: CPU-bound work on every handler thread.
+private final class StuckTokenizerModel: ScoringModel, Sendable {
+    let inner = FakeScoringModel()
+    let entered = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+
+    var modelDescription: ModelDescription { inner.modelDescription }
+
+    func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding {
+        if prompt == "stuck" {
+            entered.signal()
+            release.wait()
+        }
+        return try inner.encode(prompt: prompt, response: response, truncate: truncate, stopIf: shouldStop)
+    }
+
+    func rawScores(_ encodings: [Encoding]) throws -> [Float] { try inner.rawScores(encodings) }
+}
+
+@Test func probesAnswerWhileEveryHandlerThreadIsBusy() async throws {
+    let model = StuckTokenizerModel()
+    let configuration = testConfiguration { $0.http.handlerThreadCount = 2 }
+    let runner = try ServiceRunner.start(model: model, configuration: configuration, logger: quietLogger)
     let port = runner.port
     let answers = try await onThread { () -> [Int] in
-        let release = DispatchSemaphore(value: 0)
-        let blocked = DispatchSemaphore(value: 0)
-        let workers = ProcessInfo.processInfo.activeProcessorCount * 2
-        for _ in 0..<workers {
-            Task.detached {
-                blocked.signal()
-                release.wait()  // stands for CPU-bound work holding a cooperative thread
-            }
-        }
-        for _ in 0..<ProcessInfo.processInfo.activeProcessorCount { blocked.wait() }
-        defer { for _ in 0..<workers { release.signal() } }
-        let client = try LoopbackClient(port: port, timeout: .seconds(5))
-        return [try client.get("/health").status, try client.get("/ready").status]
+        let stuck = try (0..<2).map { _ in try LoopbackClient(port: port) }
+        for client in stuck { try client.sendPost("/score", json: #"{"prompt":"stuck","response":"r"}"#) }
+        model.entered.wait()
+        model.entered.wait()
+        defer { for _ in stuck { model.release.signal() } }
+        let probe = try LoopbackClient(port: port, timeout: .seconds(5))
+        return [try probe.get("/health").status, try probe.get("/ready").status]
     }
     #expect(answers == [200, 200])
     await runner.shutdown()
