@@ -30,46 +30,8 @@ public enum ModelResolver {
         let transport = HubTransport(idleTimeout: 60)
         defer { transport.invalidate() }
         let api = HubAPI(settings: settings, repo: repo, transport: transport, policy: policy, logger: logger)
-        let info: RevisionInfo
-        do {
-            info = try await api.revisionInfo(revision)
-        } catch let error as HubError {
-            // As huggingface_hub does: when the Hub cannot be reached, a complete cached snapshot still serves.
-            guard case .network = error,
-                let snapshot = try? cachedSnapshot(cache: cache, revision: revision, settings: settings)
-            else { throw error }
-            logger.warning("\(error); using the cached snapshot \(snapshot.path)")
-            return snapshot
-        }
-        logger.info(
-            "resolving \(repo) at revision '\(revision)' (commit \(info.commit)) into \(settings.cacheDirectory.path)")
-
-        let fetcher = SnapshotFetcher(
-            api: api, cache: cache, commit: info.commit, downloader: FileDownloader(api: api, progress: progress))
-        let plan: ModelFiles.Plan
-        switch ModelFiles.plan(available: info.files) {
-        case .success(let found): plan = found
-        case .failure(.missing(let name)):
-            throw HubError.fileNotFound(repo: repo.rawValue, revision: revision, path: name)
-        case .failure(.noWeights):
-            throw HubError.noSupportedWeights(repo: repo.rawValue, revision: revision, files: info.files.sorted())
-        }
-        for file in plan.files { try await fetcher.ensure(file) }
-        try await fetcher.ensure(plan.weights.file)
-        if case .sharded(let index) = plan.weights {
-            let data = try Data(contentsOf: cache.pointer(commit: info.commit, path: index))
-            let available = Set(info.files)
-            for shard in try ModelFiles.shards(indexData: data, indexName: index) {
-                try HubNames.validateRepoFilePath(shard, repo: repo)
-                guard available.contains(shard) else {
-                    throw HubError.fileNotFound(repo: repo.rawValue, revision: revision, path: shard)
-                }
-                try await fetcher.ensure(shard)
-            }
-        }
-        try cache.writeRef(revision, commit: info.commit)
-        cache.tagCacheDirectory()
-        return cache.snapshot(commit: info.commit)
+        let online = OnlineResolution(api: api, cache: cache, revision: revision, progress: progress)
+        return try await online.run()
     }
 
     /// `model` as a local directory: an existing directory wins; a path-like string that names
@@ -110,5 +72,83 @@ public enum ModelResolver {
         guard FileManager.default.fileExists(atPath: snapshot.path) else { throw missing("no \(snapshot.path)") }
         if let problem = ModelFiles.missingParts(in: snapshot) { throw missing("\(snapshot.path): \(problem)") }
         return snapshot
+    }
+}
+
+/// Resolving against the Hub: the revision's commit and file list, then each needed file into the
+/// cache, then the ref. Falls back to a complete cached snapshot when the Hub cannot be reached.
+private struct OnlineResolution {
+    let api: HubAPI
+    let cache: HubCache
+    let revision: String
+    let progress: ProgressOutput
+
+    private enum Lookup {
+        case revision(RevisionInfo)
+        case cachedSnapshot(URL)
+    }
+
+    func run() async throws -> URL {
+        let info: RevisionInfo
+        switch try await lookUpRevision() {
+        case .revision(let found): info = found
+        case .cachedSnapshot(let snapshot): return snapshot
+        }
+        let into = api.settings.cacheDirectory.path
+        api.logger.info("resolving \(api.repo) at revision '\(revision)' (commit \(info.commit)) into \(into)")
+        try await fetchFiles(of: info)
+        try cache.writeRef(revision, commit: info.commit)
+        cache.tagCacheDirectory()
+        return cache.snapshot(commit: info.commit)
+    }
+
+    private func lookUpRevision() async throws -> Lookup {
+        do {
+            return .revision(try await api.revisionInfo(revision))
+        } catch let error as HubError {
+            // As huggingface_hub does: when the Hub cannot be reached, a complete cached snapshot still serves.
+            guard case .network = error,
+                let snapshot = try? ModelResolver.cachedSnapshot(
+                    cache: cache, revision: revision, settings: api.settings)
+            else { throw error }
+            api.logger.warning("\(error); using the cached snapshot \(snapshot.path)")
+            return .cachedSnapshot(snapshot)
+        }
+    }
+
+    /// config.json and the tokenizer files, then the weights (and, when sharded, every shard).
+    private func fetchFiles(of info: RevisionInfo) async throws {
+        let fetcher = SnapshotFetcher(
+            api: api, cache: cache, commit: info.commit, downloader: FileDownloader(api: api, progress: progress))
+        let plan = try filePlan(info)
+        for file in plan.files { try await fetcher.ensure(file) }
+        try await fetcher.ensure(plan.weights.file)
+        if case .sharded(let index) = plan.weights {
+            try await fetchShards(listedIn: index, info: info, fetcher: fetcher)
+        }
+    }
+
+    private func filePlan(_ info: RevisionInfo) throws -> ModelFiles.Plan {
+        switch ModelFiles.plan(available: info.files) {
+        case .success(let plan):
+            return plan
+        case .failure(.missing(let name)):
+            throw HubError.fileNotFound(repo: api.repo.rawValue, revision: revision, path: name)
+        case .failure(.noWeights):
+            throw HubError.noSupportedWeights(repo: api.repo.rawValue, revision: revision, files: info.files.sorted())
+        }
+    }
+
+    /// Every shard the (already fetched) index names, each checked to be a file of the repo.
+    private func fetchShards(listedIn index: String, info: RevisionInfo, fetcher: SnapshotFetcher) async throws {
+        let data = try Data(contentsOf: cache.pointer(commit: info.commit, path: index))
+        let available = Set(info.files)
+        for shard in try ModelFiles.shards(indexData: data, indexName: index) {
+            try HubNames.validateRepoFilePath(shard, repo: api.repo)
+            guard available.contains(shard) else {
+                throw HubError.fileNotFound(repo: api.repo.rawValue, revision: revision, path: shard)
+            }
+            try await fetcher.ensure(shard)
+        }
     }
 }

@@ -112,9 +112,12 @@ final class FakeHub: @unchecked Sendable {
         thread.start()
     }
 
+    /// Wakes the accept thread, which closes the listener on its way out. Closing it here instead
+    /// would free the descriptor number while that thread may still call `accept` with it; a hub
+    /// started meanwhile by a test running in parallel can get the same number, and this hub's
+    /// thread would then take (and answer with this hub's repos) connections meant for that one.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
@@ -145,6 +148,7 @@ final class FakeHub: @unchecked Sendable {
     // MARK: - Serving
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             guard client >= 0 else {
