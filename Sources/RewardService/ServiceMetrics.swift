@@ -64,7 +64,7 @@ public final class ServiceMetrics: Sendable {
         registry.makeDurationHistogram(
             descriptor: Self.name("http_request_duration", "seconds", "Time from a request's arrival to its answer"),
             labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets
-        ).record(latency)
+        ).record(Self.nonNegative(latency))
     }
 
     func recordRejection(_ reason: String) { rejectionCounter(reason).increment() }
@@ -79,9 +79,9 @@ public final class ServiceMetrics: Sendable {
         case .batchStarted(_, let items, let tokens, let waits):
             batchPairs.record(Double(items))
             batchTokens.record(Double(tokens))
-            for wait in waits { queueWait.record(wait) }
+            for wait in waits { queueWait.record(Self.nonNegative(wait)) }
         case .batchFinished(_, let items, let tokens, let engineTime, let error):
-            self.engineTime.record(engineTime)
+            self.engineTime.record(Self.nonNegative(engineTime))
             if error == nil {
                 pairsScored.increment(by: Int64(items))
                 tokensScored.increment(by: Int64(tokens))
@@ -90,6 +90,9 @@ public final class ServiceMetrics: Sendable {
             break
         }
     }
+
+    /// swift-prometheus traps on a negative duration; a clock read out of order must not crash the server.
+    private static func nonNegative(_ duration: Duration) -> Duration { max(.zero, duration) }
 
     private func rejectionCounter(_ reason: String) -> Counter {
         registry.makeCounter(

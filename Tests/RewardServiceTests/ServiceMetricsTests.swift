@@ -63,3 +63,10 @@ private func exposition(_ record: (ServiceMetrics) -> Void) -> String {
     }
     #expect(!text.contains("secret"), "unknown paths must not become label values")
 }
+
+@Test func aNegativeDurationIsRecordedAsZeroInsteadOfTrapping() {
+    let metrics = ServiceMetrics(version: "test")
+    metrics.recordRequest(path: "/score", status: 200, latency: .milliseconds(-5))
+    let text = String(decoding: metrics.exposition(), as: UTF8.self)
+    #expect(metricValue(text, #"reward_http_request_duration_seconds_bucket{endpoint="/score",le="0.001"}"#) == 1)
+}
