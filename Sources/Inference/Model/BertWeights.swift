@@ -2,6 +2,7 @@
 // checkpoint's table, checking every name and shape and reporting the mismatches in one capped error
 // (like bert.cpp's table; `TensorBinder` does the lookups).
 // Names follow transformers' `modeling_bert.py`; keys may carry the `bert.` prefix or not.
+import Checkpoint
 
 /// A weight matrix stored as PyTorch does, `[out, in]` row-major, used as `x · Wᵀ + b`.
 public struct Linear: Sendable {

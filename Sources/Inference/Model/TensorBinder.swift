@@ -2,6 +2,7 @@
 // type, every problem recorded rather than stopping at the first. Problems are counted without limit
 // but kept as text only up to `TensorMismatches.shownLimit`, so a broken checkpoint cannot make a
 // huge error. It does not decide which tensors a model needs; `BertWeights` does.
+import Checkpoint
 
 /// Looks tensors up by their transformers name and records every problem instead of stopping at the first.
 final class TensorBinder {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 private func config(_ fields: [String: Any]) throws -> ModelConfig {
     var base: [String: Any] = [

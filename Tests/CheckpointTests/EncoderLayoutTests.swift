@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Test func onlyPlainDecimalLayerIndicesCount() {
     let prefix = "bert.encoder.layer."
