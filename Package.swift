@@ -6,9 +6,12 @@ import PackageDescription
 //   Batching ───┤
 //   Tokenizer ──┼─> RewardService ─> RewardServer (executable `reward-server`)
 //   Inference ──┘
-//   Inference ─> CBLAS (OpenBLAS, apt libopenblas-dev), CKernels (packed-weight products)
-//   Tokenizer, Inference ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
+//   Inference ─> Checkpoint (config.json, safetensors / PyTorch / sharded readers, compared config),
+//                CBLAS (OpenBLAS, apt libopenblas-dev), CKernels (packed-weight products)
+//   Tokenizer, Checkpoint ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
 //   Hub (Hugging Face Hub download + cache; Foundation and swift-log only) ─> RewardServer
+// Checkpoint parses downloaded files and keeps Swift's bounds and overflow checks; only Inference
+// (kernels, encoder, heads) and the engine benchmark are built with -Ounchecked.
 let package = Package(
     name: "reward-server",
     platforms: [.macOS(.v15)],
@@ -17,6 +20,7 @@ let package = Package(
         .executable(name: "engine-bench", targets: ["EngineBench"]),
         .library(name: "RewardService", targets: ["RewardService"]),
         .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Batching", targets: ["Batching"]),
@@ -37,9 +41,11 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["StrictJSON"]),
         // Packed-weight vector kernels (AVX-512 / AVX2 chosen at run time), plain C.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Reads untrusted files (config.json, checkpoints): normal checks, never -Ounchecked.
+        .target(name: "Checkpoint", dependencies: ["StrictJSON"]),
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "CKernels", "StrictJSON"],
+            dependencies: ["Checkpoint", "CBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(name: "CSocket"),
@@ -73,7 +79,7 @@ let package = Package(
         // Engine benchmark; nothing depends on it. `bash Scripts/bench.sh`.
         .executableTarget(
             name: "EngineBench",
-            dependencies: ["Inference", "CBLAS"],
+            dependencies: ["Inference", "Checkpoint", "CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .target(
@@ -84,10 +90,11 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(
-            name: "InferenceTests",
-            dependencies: ["Inference", "CKernels", "TestSupport"],
+            name: "CheckpointTests",
+            dependencies: ["Checkpoint", "TestSupport"],
             exclude: ["Weights/Fixtures"]
         ),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Checkpoint", "CKernels", "TestSupport"]),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "TestSupport", .product(name: "Logging", package: "swift-log")]

@@ -2,6 +2,7 @@
 // batch (a multiply-add counts as 2). Embeddings, softmax, GELU and LayerNorm are not counted, since
 // the sgemm ceiling they are compared with has no such work either. The last layer runs only the
 // [CLS] rows through everything but the key and value products, so the count follows the engine.
+import Checkpoint
 import Inference
 
 struct FlopCount {

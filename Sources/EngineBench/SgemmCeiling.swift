@@ -3,6 +3,7 @@
 // engine's layout (x · Wᵀ with W stored [out, in]). OpenBLAS runs its own `threads` threads here,
 // the setting that gives sgemm its best on these shapes; the previous setting is restored after.
 import CBLAS
+import Checkpoint
 import Inference
 
 struct SgemmCeiling {

@@ -3,6 +3,7 @@
 // plus each workload's efficiency against OpenBLAS sgemm on the same shapes (SgemmCeiling.swift).
 // Prints one JSON object; `bash Scripts/bench.sh [--quick]` puts it beside PyTorch and ONNX Runtime.
 import CBLAS
+import Checkpoint
 import Foundation
 import Inference
 

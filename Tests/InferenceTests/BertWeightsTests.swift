@@ -1,3 +1,4 @@
+import Checkpoint
 import Testing
 
 @testable import Inference
@@ -28,17 +29,66 @@ func checkpointArrays(_ config: ModelConfig, seed: UInt64 = 1) -> [String: (shap
 
 @Test func everyMismatchIsReportedAtOnceWithExpectedAndFound() throws {
     var arrays = checkpointArrays(tinyConfig)
-    arrays["bert.encoder.layer.1.intermediate.dense.weight"] = ([31, 16], [Float](repeating: 0, count: 31 * 16))
+    arrays["bert.encoder.layer.1.intermediate.dense.bias"] = ([31], [Float](repeating: 0, count: 31))
     arrays["classifier.weight"] = nil
-    arrays["bert.encoder.layer.2.output.dense.bias"] = ([16], [Float](repeating: 0, count: 16))
+    arrays["bert.encoder.layer.0.output.LayerNorm.bias"] = nil
     let error = #expect(throws: ModelLoadError.self) {
         try BertWeights.load(from: InMemoryWeights(arrays), config: tinyConfig)
     }
-    guard case .tensorMismatches(let lines) = error else { return }
-    #expect(lines.count == 3)
-    #expect(lines.contains("bert.encoder.layer.1.intermediate.dense.weight: got shape [31, 16], expected [32, 16]"))
-    #expect(lines.contains("classifier.weight: missing, expected shape [1, 16]"))
-    #expect(lines.contains { $0.hasPrefix("bert.encoder.layer.2.output.dense.bias: unexpected") })
+    guard case .tensorMismatches(let mismatches) = error else { return }
+    #expect(mismatches.total == 3)
+    #expect(mismatches.lines.contains("bert.encoder.layer.1.intermediate.dense.bias: got shape [31], expected [32]"))
+    #expect(mismatches.lines.contains("classifier.weight: missing, expected shape [1, 16]"))
+    #expect(mismatches.lines.contains("bert.encoder.layer.0.output.LayerNorm.bias: missing, expected shape [16]"))
+}
+
+@Test func layersNumberedWithAGapAreMissingAndUnexpected() throws {
+    var arrays = checkpointArrays(tinyConfig)
+    // Two layers, as the config says, but numbered 0 and 2.
+    for (name, value) in arrays where name.hasPrefix("bert.encoder.layer.1.") {
+        arrays[name] = nil
+        arrays[name.replacingOccurrences(of: "layer.1.", with: "layer.2.")] = value
+    }
+    let error = #expect(throws: ModelLoadError.self) {
+        try BertWeights.load(from: InMemoryWeights(arrays), config: tinyConfig)
+    }
+    guard case .tensorMismatches(let mismatches) = error else { return }
+    #expect(mismatches.total == 16 + 16)
+    #expect(
+        mismatches.lines.first == "bert.encoder.layer.1.attention.self.query.weight: missing, expected shape [16, 16]")
+    #expect(mismatches.description.hasSuffix("… and 12 more"))
+}
+
+@Test func mismatchListsAreCappedButCounted() {
+    var mismatches = TensorMismatches()
+    for i in 0..<1_600_000 { mismatches.record("tensor \(i): missing") }
+    #expect(mismatches.total == 1_600_000)
+    #expect(mismatches.lines.count == TensorMismatches.shownLimit)
+    let message = mismatches.description
+    #expect(message.hasPrefix("checkpoint does not match config.json (1,600,000 problems):\n  tensor 0: missing"))
+    #expect(message.hasSuffix("\n  tensor 19: missing\n  … and 1,599,980 more"))
+    #expect(message.utf8.count < 1024)
+}
+
+@Test func aBrokenCheckpointsMessageShowsTheFirstProblemsAndCountsTheRest() throws {
+    var config = tinyConfig
+    config.layerCount = 4
+    let arrays = checkpointArrays(config).filter { !$0.key.hasSuffix(".bias") }
+    let error = #expect(throws: ModelLoadError.self) {
+        try BertWeights.load(from: InMemoryWeights(arrays), config: config)
+    }
+    guard case .tensorMismatches(let mismatches) = error else { return }
+    // 8 biases per layer, the embeddings' LayerNorm, the pooler and the classifier.
+    #expect(mismatches.total == 4 * 8 + 3)
+    #expect(mismatches.lines.count == 20)
+    #expect(mismatches.description.hasSuffix("… and 15 more"))
+}
+
+@Test func groupedNumbers() {
+    #expect(TensorMismatches.grouped(0) == "0")
+    #expect(TensorMismatches.grouped(999) == "999")
+    #expect(TensorMismatches.grouped(1000) == "1,000")
+    #expect(TensorMismatches.grouped(1_599_980) == "1,599,980")
 }
 
 @Test func v1HeadTensorsAreRequiredForBertRewardLayout() throws {
@@ -48,9 +98,9 @@ func checkpointArrays(_ config: ModelConfig, seed: UInt64 = 1) -> [String: (shap
     let error = #expect(throws: ModelLoadError.self) {
         try BertWeights.load(from: InMemoryWeights.random(config: tinyConfig), config: v1)
     }
-    guard case .tensorMismatches(let lines) = error else { return }
-    #expect(lines.count == 6)
-    #expect(lines.contains("cls_layer1.weight: missing, expected shape [8, 16]"))
+    guard case .tensorMismatches(let mismatches) = error else { return }
+    #expect(mismatches.total == 6)
+    #expect(mismatches.lines.contains("cls_layer1.weight: missing, expected shape [8, 16]"))
 }
 
 @Test func encoderKeysWithoutTheBertPrefixAreAccepted() throws {

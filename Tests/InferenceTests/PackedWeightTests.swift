@@ -1,6 +1,7 @@
 // The packed-weight kernels: against a Double reference, row by row identical whatever the batch,
 // identical across instruction sets, and the engine's scores on them against the OpenBLAS path.
 import CKernels
+import Checkpoint
 import TestSupport
 import Testing
 

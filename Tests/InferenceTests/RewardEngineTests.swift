@@ -1,3 +1,6 @@
+import Checkpoint
+import Foundation
+import TestSupport
 import Testing
 
 @testable import Inference
@@ -51,4 +54,52 @@ func scoresDoNotDependOnTheRestOfTheBatch(layout: HeadLayout) throws {
         try model.scores([TokenSequence(ids: [1, 2], typeIds: [0, 2])])
     }
     #expect(try model.scores([]).isEmpty)
+}
+
+// A config.json that contradicts its checkpoint, however absurdly, fails before anything is sized from it.
+
+@Test(arguments: [100_000, 1_000_000])
+func anAbsurdLayerCountFailsAtOnceWithAShortMessage(layers: Int) throws {
+    var config = try ModelConfig.load(directory: Fixtures.model("tiny-v2-cased-st"))
+    config.layerCount = layers
+    let store = try WeightFiles.open(directory: Fixtures.model("tiny-v2-cased-st"))
+    let error = #expect(throws: ModelConfigError.self) { try RewardEngine(config: config, weights: store) }
+    let message = try #require(error).description
+    #expect(
+        message == "config.json says num_hidden_layers = \(layers) but the checkpoint has 2 layers "
+            + "(bert.encoder.layer.0 … 1)")
+    #expect(message.utf8.count < 4096)
+}
+
+/// A copy of a fixture model whose config.json has `field` set to `value`.
+private func modelDirectory(_ model: String, _ field: String, _ value: Any) throws -> ScratchDirectory {
+    let source = Fixtures.model(model)
+    let scratch = try ScratchDirectory()
+    for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent(name), to: scratch.url.appendingPathComponent(name))
+    }
+    let configURL = scratch.url.appendingPathComponent("config.json")
+    var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+    json[field] = value
+    try JSONSerialization.data(withJSONObject: json).write(to: configURL)
+    return scratch
+}
+
+@Test(arguments: [100_000, 1_000_000])
+func aConfigJsonWithAbsurdLayersIsRefusedNamingTheFieldAndTheBound(layers: Int) throws {
+    let directory = try modelDirectory("tiny-v2-cased-st", "num_hidden_layers", layers)
+    let error = #expect(throws: ModelConfigError.self) { try RewardEngine(directory: directory.url) }
+    #expect(error == .exceedsLimit(field: "num_hidden_layers", value: "\(layers)", limit: 256))
+    let message = try #require(error).description
+    #expect(message == "config.json: num_hidden_layers = \(layers) exceeds the limit of 256")
+    #expect(message.utf8.count < 4096)
+}
+
+@Test func aConfigJsonWithinTheBoundsButNotTheCheckpointIsRefusedByTheComparison() throws {
+    let directory = try modelDirectory("tiny-v1-cased-bin", "num_hidden_layers", 200)
+    let error = #expect(throws: ModelConfigError.self) { try RewardEngine(directory: directory.url) }
+    #expect(
+        error?.description
+            == "config.json says num_hidden_layers = 200 but the checkpoint has 2 layers (bert.encoder.layer.0 … 1)")
 }

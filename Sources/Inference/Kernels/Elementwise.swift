@@ -1,5 +1,6 @@
 // The non-GEMM passes of a BERT layer, each fused so a row is read and written once:
 // bias + exact GELU, bias + residual + LayerNorm, row softmax. Pure functions on raw rows.
+import Checkpoint
 import Foundation
 
 enum Elementwise {

@@ -5,6 +5,7 @@
 // OpenBLAS's idle pool threads spin for a while after each call and would steal the cores from the
 // attention and elementwise work that runs on the engine's threads in between.
 import CBLAS
+import Checkpoint
 
 enum Matmul {
     /// `out = x · Wᵀ` split across `parallel`'s threads: by panels of a packed weight; for OpenBLAS by

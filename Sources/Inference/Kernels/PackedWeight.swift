@@ -3,6 +3,7 @@
 // product; packed once, the vector kernels beat it at every batch size. Each output value is one
 // fused multiply-add chain over the inputs in order, so scores do not depend on the batch at all.
 import CKernels
+import Checkpoint
 
 #if canImport(Glibc)
     import Glibc

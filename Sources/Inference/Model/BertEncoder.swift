@@ -1,6 +1,7 @@
 // The BERT encoder over a packed batch, one type per transformers module
 // (modeling_bert.py: BertEmbeddings, BertSelfAttention + BertSelfOutput, BertIntermediate + BertOutput).
 // Every pass works on all real tokens of the batch; only attention looks at sequence boundaries.
+import Checkpoint
 
 extension Workspace {
     /// `residual = LayerNorm(input · Wᵀ + b + residual)`: BertSelfOutput and BertOutput, the projection

@@ -1,6 +1,8 @@
-// Binds checkpoint tensors to the BERT modules that use them, checking every name and shape
-// against the config first and reporting all mismatches in one error (like bert.cpp's table).
+// Binds checkpoint tensors to the BERT modules that use them, after comparing config.json with the
+// checkpoint's table, checking every name and shape and reporting the mismatches in one capped error
+// (like bert.cpp's table; `TensorBinder` does the lookups).
 // Names follow transformers' `modeling_bert.py`; keys may carry the `bert.` prefix or not.
+import Checkpoint
 
 /// A weight matrix stored as PyTorch does, `[out, in]` row-major, used as `x · Wᵀ + b`.
 public struct Linear: Sendable {
@@ -60,20 +62,21 @@ public struct BertWeights: Sendable {
 }
 
 public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
-    /// Every offending tensor, one line each: missing, mis-shaped, wrong dtype or unexpected.
-    case tensorMismatches([String])
+    /// The offending tensors, one line each (missing, mis-shaped, wrong dtype or unexpected), capped.
+    case tensorMismatches(TensorMismatches)
 
     public var description: String {
         switch self {
-        case .tensorMismatches(let lines):
-            "checkpoint does not match config.json (\(lines.count) problem\(lines.count == 1 ? "" : "s")):\n  "
-                + lines.joined(separator: "\n  ")
+        case .tensorMismatches(let mismatches): mismatches.description
         }
     }
 }
 
 extension BertWeights {
+    /// Binds every tensor `config` calls for. The config is first compared with the checkpoint's table
+    /// (`ModelConfig.check(against:)`), so the per-layer work below is bounded by what the file holds.
     public static func load(from store: any WeightStore, config: ModelConfig) throws -> BertWeights {
+        try config.check(against: store.tensors)
         let binder = TensorBinder(store: store)
         let weights = bind(binder, config)
         binder.reportUnexpectedLayers(config.layerCount)
@@ -129,67 +132,6 @@ extension BertWeights {
             let f2 = b.linear("ff2", 1, r, encoderKey: false)
             guard let l1, let f1, let f2 else { return nil }
             return .bertReward(clsLayer1: l1, ff1: f1, ff2: f2)
-        }
-    }
-}
-
-/// Looks tensors up by their transformers name and records every problem instead of stopping at the first.
-private final class TensorBinder {
-    let store: any WeightStore
-    /// "bert." when the checkpoint is a full model, "" for a bare BertModel (sentence-transformers files).
-    let encoderPrefix: String
-    private(set) var problems: [String] = []
-
-    init(store: any WeightStore) {
-        self.store = store
-        let prefixed = store.tensors.keys.contains { $0.hasPrefix("bert.embeddings.") }
-        encoderPrefix = prefixed ? "bert." : ""
-    }
-
-    func tensor(_ name: String, _ shape: [Int], encoderKey: Bool = true, aliases: [String] = []) -> FloatTensor? {
-        let candidates = ([name] + aliases).map { encoderKey ? encoderPrefix + $0 : $0 }
-        guard let key = candidates.first(where: { store.tensors[$0] != nil }), let info = store.tensors[key] else {
-            problems.append("\(candidates[0]): missing, expected shape \(shape)")
-            return nil
-        }
-        guard info.shape == shape else {
-            problems.append("\(key): got shape \(info.shape), expected \(shape)")
-            return nil
-        }
-        do {
-            return try store.floats(key)
-        } catch {
-            problems.append("\(key): \(error)")
-            return nil
-        }
-    }
-
-    func linear(_ name: String, _ outputs: Int, _ inputs: Int, encoderKey: Bool = true) -> Linear? {
-        let w = tensor("\(name).weight", [outputs, inputs], encoderKey: encoderKey)
-        let b = tensor("\(name).bias", [outputs], encoderKey: encoderKey)
-        guard let w, let b else { return nil }
-        return Linear(weight: w, bias: b)
-    }
-
-    /// Old TensorFlow-converted checkpoints name LayerNorm parameters gamma/beta.
-    func layerNorm(_ name: String, _ width: Int) -> LayerNormWeights? {
-        let g = tensor("\(name).weight", [width], aliases: ["\(name).gamma"])
-        let b = tensor("\(name).bias", [width], aliases: ["\(name).beta"])
-        guard let g, let b else { return nil }
-        return LayerNormWeights(gamma: g, beta: b)
-    }
-
-    /// Layers beyond num_hidden_layers mean the config and checkpoint disagree.
-    func reportUnexpectedLayers(_ layerCount: Int) {
-        let prefix = encoderPrefix + "encoder.layer."
-        let extra = store.tensors.keys.filter { key in
-            guard key.hasPrefix(prefix), let index = Int(key.dropFirst(prefix.count).prefix { $0 != "." }) else {
-                return false
-            }
-            return index >= layerCount
-        }
-        for key in extra.sorted() {
-            problems.append("\(key): unexpected, config.json has num_hidden_layers = \(layerCount)")
         }
     }
 }

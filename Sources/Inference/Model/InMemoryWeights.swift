@@ -1,5 +1,6 @@
 // A weight store held in memory: for programmatic models (benchmarks with random weights, tests
 // that build deliberately broken checkpoints) without touching the file readers.
+import Checkpoint
 import Foundation
 
 public final class InMemoryWeights: WeightStore {

@@ -1,5 +1,6 @@
 // A batch of token sequences laid end to end with no padding: linear layers run over all
 // real tokens at once and attention uses the offsets to stay within each sequence.
+import Checkpoint
 
 /// One encoded input as the engine sees it.
 public struct TokenSequence: Sendable, Equatable {

@@ -1,6 +1,7 @@
 // The scoring engine: config + checkpoint in, raw reward scores out for packed batches of token
 // sequences. Immutable after loading apart from the scratch memory it keeps for small batches;
 // calls may overlap (forward passes themselves take turns, see `ComputeLock`).
+import Checkpoint
 import Foundation
 import Synchronization
 

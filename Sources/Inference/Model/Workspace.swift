@@ -2,6 +2,7 @@
 // `Workspace.retainedTokens` tokens, so the common small batches allocate nothing and fault in no
 // fresh pages; larger batches get their own, freed when the pass ends, so a rare big batch does
 // not keep its memory resident.
+import Checkpoint
 
 /// Scratch buffers for a forward pass of up to `tokens` tokens whose longest sequence is `longest`.
 final class Workspace {

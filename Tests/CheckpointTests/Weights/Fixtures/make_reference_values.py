@@ -5,7 +5,7 @@ values, the last value and (for tensors up to 1M elements) the float64 sum, as r
 `safetensors.torch.load_file` / `torch.load(weights_only=True)`.
 Run from the repository root after Scripts/make_fixtures.py and Scripts/fetch-test-weights.sh
 (versions: torch 2.13.0+cpu, safetensors 0.8.0):
-    python3 Tests/InferenceTests/Weights/Fixtures/make_reference_values.py
+    python3 Tests/CheckpointTests/Weights/Fixtures/make_reference_values.py
 """
 
 import argparse

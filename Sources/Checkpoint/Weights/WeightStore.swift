@@ -64,7 +64,7 @@ public struct FloatTensor: @unchecked Sendable {
 
     /// Gives a memory-mapped tensor's resident pages back (see `MappedFile.releasePages`); its values
     /// stay readable. No-op for tensors in ordinary memory.
-    func releaseMappedPages() {
+    package func releaseMappedPages() {
         guard let file = owner as? MappedFile else { return }
         file.releasePages(UnsafeRawBufferPointer(values))
     }

@@ -4,7 +4,7 @@
 import TestSupport
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct MutationTests {
     private static func mutate(_ bytes: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {

@@ -7,7 +7,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 enum RealCheckpoints {
     static let tinyModels = [

@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct ShardedWeightStoreTests {
     private func index(_ weightMap: [String: String]) -> String {

@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct WeightFilesTests {
     private func copyFixture(_ name: String, to directory: ScratchDirectory, as target: String) throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct SafeTensorsFileTests {
     static let path = "mem.safetensors"

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct TorchCheckpointFileTests {
     static let path = "mem.bin"

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct FloatConversionTests {
     @Test func halfMatchesSwiftFloat16ForEveryBitPattern() {

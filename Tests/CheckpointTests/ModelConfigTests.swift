@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 private func config(_ fields: [String: Any]) throws -> ModelConfig {
     var base: [String: Any] = [
@@ -59,4 +59,48 @@ private func config(_ fields: [String: Any]) throws -> ModelConfig {
 @Test func malformedConfigIsATypedError() {
     #expect(throws: ModelConfigError.self) { try ModelConfig.parse(Data("{\"vocab_size\": ".utf8)) }
     #expect(throws: ModelConfigError.self) { try ModelConfig.parse(Data("[1, 2]".utf8)) }
+}
+
+@Test func sizesBeyondTheLimitsAreRefusedNamingTheFieldAndTheBound() {
+    #expect(throws: ModelConfigError.exceedsLimit(field: "num_hidden_layers", value: "100000", limit: 256)) {
+        try config(["num_hidden_layers": 100_000])
+    }
+    #expect(throws: ModelConfigError.exceedsLimit(field: "vocab_size", value: "1e+30", limit: 1 << 20)) {
+        try config(["vocab_size": 1e30])
+    }
+    #expect(throws: ModelConfigError.exceedsLimit(field: "hidden_size", value: "9223372036854775807", limit: 1 << 14)) {
+        try config(["hidden_size": Int.max])
+    }
+    for (field, limit) in ConfigLimits.maximum where field != "linear_layer_output" && field != "linear_layer" {
+        #expect(throws: ModelConfigError.exceedsLimit(field: field, value: "\(limit + 1)", limit: limit)) {
+            try config([field: limit + 1])
+        }
+    }
+}
+
+@Test func fractionalSizesAreRefused() {
+    #expect(throws: ModelConfigError.self) { try config(["num_hidden_layers": 2.5]) }
+}
+
+@Test func hugeValuesAreDescribedNotCopiedIntoMessages() throws {
+    let long = String(repeating: "x", count: 100_000)
+    let many = [String](repeating: "BertForMaskedLM", count: 10_000)
+    for fields in [["vocab_size": [Int](repeating: 7, count: 100_000)], ["hidden_act": long], ["architectures": many]]
+        as [[String: Any]]
+    {
+        let error = #expect(throws: ModelConfigError.self) { try config(fields) }
+        #expect((error?.description.utf8.count ?? .max) < 300, "\(fields.keys)")
+    }
+}
+
+@Test func anOversizedConfigJsonIsRefusedBeforeParsing() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }  // Best effort: a leftover temp dir is harmless.
+    let padding = String(repeating: " ", count: ConfigLimits.maxFileBytes)
+    try Data("{\"vocab_size\": 1\(padding)}".utf8).write(to: directory.appendingPathComponent("config.json"))
+    #expect(
+        throws: ModelConfigError.tooLarge(
+            path: directory.appendingPathComponent("config.json").path, limit: ConfigLimits.maxFileBytes)
+    ) { try ModelConfig.load(directory: directory) }
 }

@@ -1,10 +1,11 @@
-// Shared helpers for the weight-reader tests: fixture paths, a scratch directory, a minimal safetensors
+// Shared helpers for the weight-reader tests: fixture paths, a minimal safetensors
 // writer, little-endian byte builders and a seeded random generator. No assertions live here.
 
 import Foundation
+import TestSupport
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 enum WeightFixtures {
     /// The committed fixtures next to this file (made by Fixtures/make_fixtures.py).
@@ -19,32 +20,6 @@ enum WeightFixtures {
     /// 0.25 * i - 1, the ramp every fixture tensor is filled with.
     static func ramp(_ count: Int) -> [Float] {
         (0..<count).map { Float($0) * 0.25 - 1 }
-    }
-}
-
-/// A fresh directory under the system temporary directory, removed when the value is released.
-final class ScratchDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("weights-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)  // Best effort: a leftover temp dir is harmless.
-    }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
-        let file = url.appendingPathComponent(name)
-        try Data(bytes).write(to: file)
-        return file
-    }
-
-    @discardableResult
-    func write(_ name: String, text: String) throws -> URL {
-        try write(name, Array(text.utf8))
     }
 }
 
@@ -138,7 +113,6 @@ enum SafeTensorsWriter {
         return bytes + headerBytes + data
     }
 }
-
 
 extension WeightStore {
     /// Reads every float tensor, returning the values; used to prove a store is fully readable.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Inference
+@testable import Checkpoint
 
 @Suite struct UnpicklerTests {
     static let path = "mem.pkl"

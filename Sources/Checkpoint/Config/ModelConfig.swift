@@ -1,5 +1,6 @@
 // Reads a Hugging Face `config.json` into the hyper-parameters the engine needs and decides
-// which reward-head layout the checkpoint uses. It never looks at weights.
+// which reward-head layout the checkpoint uses, with every size bounded (`ConfigLimits`). It never
+// looks at weights; `ModelConfig.check(against:)` compares the result with a checkpoint's tensor table.
 import Foundation
 
 /// The two head layouts of `nicholasKluge/RewardModel` (DESIGN.md §2.1, §2.2).
@@ -43,35 +44,20 @@ public struct ModelConfig: Sendable, Equatable {
     }
 }
 
-public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
-    case unreadable(path: String, reason: String)
-    case missingField(String)
-    case invalidField(String, reason: String)
-    case unsupportedArchitecture(String)
-    case unsupportedLabelCount(Int)
-
-    public var description: String {
-        switch self {
-        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
-        case .missingField(let name): "config.json: missing field '\(name)'"
-        case .invalidField(let name, let reason): "config.json: field '\(name)' \(reason)"
-        case .unsupportedArchitecture(let name):
-            "config.json: unsupported architecture \(name); expected RewardModel (model_type bert-reward) "
-                + "or BertForSequenceClassification with one label"
-        case .unsupportedLabelCount(let count):
-            "config.json: BertForSequenceClassification has \(count) labels; a reward model has exactly one"
-        }
-    }
-}
-
 extension ModelConfig {
+    /// Reads `directory/config.json`, refusing files over `ConfigLimits.maxFileBytes` before parsing.
     public static func load(directory: URL) throws -> ModelConfig {
         let url = directory.appendingPathComponent("config.json")
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }  // Read-only: a failed close loses nothing.
+            data = try handle.read(upToCount: ConfigLimits.maxFileBytes + 1) ?? Data()
         } catch {
             throw ModelConfigError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+        }
+        guard data.count <= ConfigLimits.maxFileBytes else {
+            throw ModelConfigError.tooLarge(path: url.path, limit: ConfigLimits.maxFileBytes)
         }
         return try parse(data)
     }
@@ -122,47 +108,14 @@ extension ModelConfig {
             return .bertReward
         }
         guard architectures.contains("BertForSequenceClassification") else {
-            let found = architectures.isEmpty ? "(none; model_type \(modelType ?? "missing"))" : "\(architectures)"
+            let found =
+                architectures.isEmpty
+                ? "(none; model_type \((modelType ?? "missing").abbreviated()))" : "\(architectures)".abbreviated()
             throw ModelConfigError.unsupportedArchitecture(found)
         }
         // transformers' PretrainedConfig defaults to two labels when neither field says otherwise.
         let labels = (fields.json["id2label"] as? [String: Any])?.count ?? (fields.json["num_labels"] as? Int) ?? 2
         guard labels == 1 else { throw ModelConfigError.unsupportedLabelCount(labels) }
         return .sequenceClassification
-    }
-}
-
-/// Typed access to the loosely typed JSON object, with errors that name the field.
-private struct ConfigFields {
-    let json: [String: Any]
-    init(_ json: [String: Any]) { self.json = json }
-
-    func positiveInt(_ name: String, default fallback: Int? = nil) throws -> Int {
-        guard let raw = json[name], !(raw is NSNull) else {
-            guard let fallback else { throw ModelConfigError.missingField(name) }
-            return fallback
-        }
-        guard let number = raw as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
-            number.intValue > 0, number.intValue <= 1 << 24
-        else {
-            throw ModelConfigError.invalidField(name, reason: "must be a positive integer, found \(raw)")
-        }
-        return number.intValue
-    }
-
-    func positiveDouble(_ name: String, default fallback: Double) throws -> Double {
-        guard let raw = json[name], !(raw is NSNull) else { return fallback }
-        guard let number = raw as? NSNumber, number.doubleValue.isFinite, number.doubleValue > 0 else {
-            throw ModelConfigError.invalidField(name, reason: "must be a positive number, found \(raw)")
-        }
-        return number.doubleValue
-    }
-
-    func require(_ name: String, oneOf allowed: [String], default fallback: String) throws {
-        let value = json[name] as? String ?? fallback
-        guard allowed.contains(value) else {
-            throw ModelConfigError.invalidField(
-                name, reason: "is '\(value)'; supported: \(allowed.joined(separator: ", "))")
-        }
     }
 }
