@@ -84,7 +84,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Inference", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Inference", "HTTPServer", "Batching", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),

@@ -4,6 +4,7 @@ import Batching
 // delay, engine failure and shutdown. Tests wait on logged events, never on sleeps.
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct BatcherTests {

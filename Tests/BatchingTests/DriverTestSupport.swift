@@ -1,61 +1,9 @@
-// Fakes for the Batcher tests: a manual clock whose alarms fire when the test advances it, a
-// recording engine that can hold batches until the test releases them, and an event log that
+// Fakes for the Batcher tests (the manual clock is TestSupport's): a recording engine that can hold batches until the test releases them, and an event log that
 // async tests can wait on instead of sleeping.
 import Batching
 import Dispatch
 import Synchronization
-
-/// Time moves only when `advance` is called; alarms due by then fire on the advancing thread.
-final class ManualClock: BatchingClock {
-    private let state: Mutex<(now: ContinuousClock.Instant, alarms: [ManualAlarm])>
-
-    init(start: ContinuousClock.Instant = origin) { state = Mutex((start, [])) }
-
-    var now: ContinuousClock.Instant { state.withLock { $0.now } }
-
-    func makeAlarm(_ fire: @escaping @Sendable () -> Void) -> any BatchingAlarm {
-        let alarm = ManualAlarm(fire, clock: self)
-        state.withLock { $0.alarms.append(alarm) }
-        return alarm
-    }
-
-    func advance(by duration: Duration) {
-        let (now, alarms) = state.withLock { state in
-            state.now += duration
-            return (state.now, state.alarms)
-        }
-        for alarm in alarms { alarm.fireIfDue(now: now) }
-    }
-}
-
-final class ManualAlarm: BatchingAlarm {
-    private let state: Mutex<(instant: ContinuousClock.Instant?, fire: (@Sendable () -> Void)?)>
-    private unowned let clock: ManualClock
-
-    init(_ fire: @escaping @Sendable () -> Void, clock: ManualClock) {
-        state = Mutex((nil, fire))
-        self.clock = clock
-    }
-
-    func set(_ instant: ContinuousClock.Instant?) {
-        state.withLock { $0.instant = instant }
-        // Already due: fire, but never inside `set` (the caller holds its lock).
-        if let instant, instant <= clock.now {
-            DispatchQueue.global().async { self.fireIfDue(now: self.clock.now) }
-        }
-    }
-
-    func invalidate() { state.withLock { $0 = (nil, nil) } }
-
-    func fireIfDue(now: ContinuousClock.Instant) {
-        let fire = state.withLock { state -> (@Sendable () -> Void)? in
-            guard let instant = state.instant, instant <= now else { return nil }
-            state.instant = nil
-            return state.fire
-        }
-        fire?()
-    }
-}
+import TestSupport
 
 struct PoisonedItem: Error {}
 

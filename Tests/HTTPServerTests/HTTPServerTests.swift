@@ -2,6 +2,7 @@
 // chunked upload, HEAD, errors, timeouts, the connection cap, cancellation and drain.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HTTPServer
@@ -9,7 +10,7 @@ import Testing
 @Suite(.serialized) struct HTTPServerTests {
     @Test func keepAliveServesManyRequestsOnOneConnection() async throws {
         try await withServer { server, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             for _ in 0..<200 {
                 try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
                 let response = try client.readResponse()
@@ -22,7 +23,7 @@ import Testing
 
     @Test func everyResponseCarriesDateServerAndContentLength() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 404)
@@ -35,7 +36,7 @@ import Testing
 
     @Test func threePipelinedRequestsInOneWrite() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send(
                 "GET /slow?ms=150 HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecond"
@@ -48,7 +49,7 @@ import Testing
 
     @Test func http10WithoutKeepAliveCloses() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /health HTTP/1.0\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.statusLine == "HTTP/1.0 200 OK")
@@ -59,7 +60,7 @@ import Testing
 
     @Test func http10WithKeepAliveStaysOpen() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             for _ in 0..<3 {
                 try client.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
                 let response = try client.readResponse()
@@ -71,7 +72,7 @@ import Testing
 
     @Test func connectionCloseIsHonoured() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             #expect(try client.readResponse().headers["connection"] == "close")
             #expect(try client.readsEOF())
@@ -80,7 +81,7 @@ import Testing
 
     @Test func chunkedUpload() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send(
                 "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n6;x=y\r\npedia \r\n"
                     + "E\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: ignored\r\n\r\n")
@@ -90,7 +91,7 @@ import Testing
 
     @Test func headGetsLengthWithoutBody() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("HEAD /health HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             let head = try client.readResponse(toHead: true)
             #expect(head.headers["content-length"] == "2")
@@ -102,7 +103,7 @@ import Testing
 
     @Test func expectContinueGetsInterimResponse() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
             #expect(try client.readOneResponse(toHead: true).status == 100)
             try client.send("hello")
@@ -112,7 +113,7 @@ import Testing
 
     @Test func malformedRequestGetsTheHandlersError400AndClose() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send(
                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
                     + "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -129,7 +130,7 @@ import Testing
     func hostileCatalogueOverRealSockets(limits: HTTPLimits) async throws {
         try await withServer(testConfiguration { $0.limits = limits }) { _, port in
             for entry in hostileCatalogue where entry.limits == limits {
-                let client = try TestClient(port: port)
+                let client = try LoopbackClient(port: port)
                 try client.send(entry.input)
                 let response = try client.readResponse()
                 #expect(response.status == entry.error.status.code, "\(entry.name)")
@@ -141,9 +142,9 @@ import Testing
 
     @Test func slowHandlerDoesNotStallOtherConnections() async throws {
         try await withServer { _, port in
-            let slow = try TestClient(port: port)
+            let slow = try LoopbackClient(port: port)
             try slow.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
-            let fast = try TestClient(port: port)
+            let fast = try LoopbackClient(port: port)
             let start = ContinuousClock.now
             try fast.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try fast.readResponse().status == 200)
@@ -155,7 +156,7 @@ import Testing
     @Test func bodyTimeoutAnswers408() async throws {
         let configuration = testConfiguration { $0.timeouts.body = .milliseconds(200) }
         try await withServer(configuration) { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
             let response = try client.readResponse()
             #expect(response.status == 408)
@@ -166,7 +167,7 @@ import Testing
     @Test func idleConnectionIsClosed() async throws {
         let configuration = testConfiguration { $0.timeouts.idle = .milliseconds(200) }
         try await withServer(configuration) { server, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try client.readResponse()
             let start = ContinuousClock.now
@@ -180,7 +181,7 @@ import Testing
     @Test func clientThatNeverReadsIsDroppedAtWriteTimeout() async throws {
         let configuration = testConfiguration { $0.timeouts.write = .milliseconds(300) }
         try await withServer(configuration) { server, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             // Far more than loopback socket buffers hold, so the server's writes stall.
             try client.send("GET /big?bytes=64000000 HTTP/1.1\r\nHost: t\r\n\r\n")
             let start = ContinuousClock.now
@@ -195,12 +196,12 @@ import Testing
 
     @Test func connectionCapAnswers503AndClosesWhenNobodyIsIdle() async throws {
         try await withServer(testConfiguration { $0.maxConnections = 2 }) { _, port in
-            let first = try TestClient(port: port)
-            let second = try TestClient(port: port)
+            let first = try LoopbackClient(port: port)
+            let second = try LoopbackClient(port: port)
             try first.send("GET /slow?ms=3000 HTTP/1.1\r\nHost: t\r\n\r\n")
             try second.send("GET /slow?ms=3000 HTTP/1.1\r\nHost: t\r\n\r\n")
             pause(.milliseconds(100))
-            let third = try TestClient(port: port)
+            let third = try LoopbackClient(port: port)
             try third.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = try third.readResponse()
             #expect(response.status == 503)
@@ -212,14 +213,14 @@ import Testing
 
     @Test func nearTheCapTheLongestIdleConnectionMakesRoom() async throws {
         try await withServer(testConfiguration { $0.maxConnections = 2 }) { _, port in
-            let first = try TestClient(port: port)
+            let first = try LoopbackClient(port: port)
             try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try first.readResponse()
             pause(.milliseconds(20))
-            let second = try TestClient(port: port)
+            let second = try LoopbackClient(port: port)
             try second.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try second.readResponse()
-            let third = try TestClient(port: port)
+            let third = try LoopbackClient(port: port)
             try third.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try third.readResponse().status == 200)
             #expect(try first.readsEOF(), "the oldest idle keep-alive connection is closed")
@@ -230,7 +231,7 @@ import Testing
         let handler = TestHandler()
         try await withServer(handler: handler) { _, port in
             do {
-                let client = try TestClient(port: port)
+                let client = try LoopbackClient(port: port)
                 try client.send("GET /wait-for-cancel?id=gone HTTP/1.1\r\nHost: t\r\n\r\n")
                 pause(.milliseconds(50))
                 client.abort()
@@ -247,10 +248,10 @@ import Testing
         let server = HTTPServer(configuration: testConfiguration(), handler: TestHandler(), logger: quietLogger)
         let port = try server.start()
         let (idle, busy) = try await offPool {
-            let idle = try TestClient(port: port)
+            let idle = try LoopbackClient(port: port)
             try idle.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try idle.readResponse()
-            let busy = try TestClient(port: port)
+            let busy = try LoopbackClient(port: port)
             try busy.send("GET /slow?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n")
             pause(.milliseconds(50))
             return (idle, busy)
@@ -261,7 +262,7 @@ import Testing
             pause(.milliseconds(50))
             #expect(server.isDraining)
             #expect(try idle.readsEOF())
-            #expect((try? TestClient(port: port)) == nil, "still accepting during drain")
+            #expect((try? LoopbackClient(port: port)) == nil, "still accepting during drain")
             return try busy.readResponse()
         }
         #expect(response.text == "slow")
@@ -277,7 +278,7 @@ import Testing
         let server = HTTPServer(configuration: configuration, handler: handler, logger: quietLogger)
         let port = try server.start()
         let client = try await offPool {
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /wait-for-cancel?id=stuck HTTP/1.1\r\nHost: t\r\n\r\n")
             pause(.milliseconds(50))
             return client

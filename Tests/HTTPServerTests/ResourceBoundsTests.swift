@@ -3,6 +3,7 @@
 
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import HTTPServer
@@ -11,7 +12,7 @@ import Testing
     @Test func aClientThatPipelinesWithoutReadingCannotGrowTheServersOutput() async throws {
         let configuration = testConfiguration { $0.maxUnsentBytesPerConnection = 64 * 1024 }
         try await withServer(configuration) { server, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             // 20 KB answers: 50,000 of them would be 1 GB if the server kept reading.
             let request = Array("GET /big?bytes=20000 HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
             var requests: [UInt8] = []
@@ -36,18 +37,18 @@ import Testing
             $0.limits.maxBodyBytes = 1_000_000
         }
         try await withServer(configuration) { server, port in
-            let holder = try TestClient(port: port)
+            let holder = try LoopbackClient(port: port)
             try holder.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 600000\r\n\r\nabc")
             pause(.milliseconds(100))
             #expect(server.bufferedBytes >= 600_000)
-            let late = try TestClient(port: port)
+            let late = try LoopbackClient(port: port)
             try late.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 600000\r\n\r\n")
             let response = try late.readOneResponse()
             #expect(response.status == 503, "no 100 Continue first: \(response.statusLine)")
             #expect(response.headers["retry-after"] == "1")
             #expect(response.headers["connection"] == "close")
             // A request without a body still fits.
-            let small = try TestClient(port: port)
+            let small = try LoopbackClient(port: port)
             try small.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try small.readResponse().status == 200)
             holder.abort()
@@ -58,7 +59,7 @@ import Testing
 
     @Test func aHalfClosedClientIsAnswered() async throws {
         try await withServer { _, port in
-            let client = try TestClient(port: port)
+            let client = try LoopbackClient(port: port)
             try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
             client.halfClose()
             let first = try client.readResponse()

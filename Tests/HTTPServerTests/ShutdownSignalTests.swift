@@ -2,6 +2,7 @@
 // own SIGTERM/SIGINT handling is untouched.
 
 import Glibc
+import TestSupport
 import Testing
 
 @testable import HTTPServer
@@ -15,7 +16,7 @@ import Testing
         kill(getpid(), SIGUSR2)
         #expect(await received == SIGUSR2)
         #expect(server.isDraining)
-        #expect(try await offPool { (try? TestClient(port: port)) == nil })
+        #expect(try await offPool { (try? LoopbackClient(port: port)) == nil })
     }
 
     @Test func shutdownIsIdempotent() async throws {

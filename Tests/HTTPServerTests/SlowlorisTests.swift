@@ -2,6 +2,7 @@
 // answered 408 and closed at the header timeout.
 
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HTTPServer
@@ -11,11 +12,11 @@ import Testing
         let headerTimeout = Duration.seconds(1)
         let configuration = testConfiguration { $0.timeouts.header = headerTimeout }
         try await withServer(configuration) { server, port in
-            let normal = try TestClient(port: port)
+            let normal = try LoopbackClient(port: port)
             let baseline = try timedRequest(normal)
 
             let start = ContinuousClock.now
-            let loris = try (0..<200).map { _ in try TestClient(port: port) }
+            let loris = try (0..<200).map { _ in try LoopbackClient(port: port) }
             for client in loris { try client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ") }
             var latencies: [Duration] = []
             for _ in 0..<12 {  // ~600 ms of dribbling, well inside the header timeout
@@ -38,7 +39,7 @@ import Testing
         }
     }
 
-    private func timedRequest(_ client: TestClient) throws -> Duration {
+    private func timedRequest(_ client: LoopbackClient) throws -> Duration {
         let start = ContinuousClock.now
         try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
         let response = try client.readResponse()

@@ -6,21 +6,14 @@ import Testing
 
 @testable import Hub
 
-/// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let seconds = Mutex<Double>(100)
-    func advance(_ delta: Double) { seconds.withLock { $0 += delta } }
-    var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
-}
-
 @Suite struct ProgressReporterTests {
     @Test func logLinesAtStartEveryTenPercentAndEnd() {
         let logs = LogRecorder()
         let clock = ManualClock()
         let reporter = ProgressReporter(
-            file: "model.safetensors", total: 1000, alreadyDone: 0, output: .log, logger: logs.logger, now: clock.now)
+            file: "model.safetensors", total: 1000, alreadyDone: 0, output: .log, logger: logs.logger, now: clock.seconds)
         for _ in 0..<100 {
-            clock.advance(0.01)
+            clock.advance(by: .milliseconds(10))
             reporter.advance(by: 10)
         }
         reporter.finish()
@@ -37,9 +30,9 @@ final class ManualClock: Sendable {
         let logs = LogRecorder()
         let clock = ManualClock()
         let reporter = ProgressReporter(
-            file: "big.bin", total: 1_000_000, alreadyDone: 0, output: .log, logger: logs.logger, now: clock.now)
+            file: "big.bin", total: 1_000_000, alreadyDone: 0, output: .log, logger: logs.logger, now: clock.seconds)
         for _ in 0..<12 {
-            clock.advance(1)
+            clock.advance(by: .seconds(1))
             reporter.advance(by: 1000)  // 0.1 % a second: only the 5-second rule fires
         }
         #expect(logs.messages.count == 1 + 2)
@@ -49,7 +42,7 @@ final class ManualClock: Sendable {
         let logs = LogRecorder()
         _ = ProgressReporter(
             file: "w.bin", total: 2_000_000, alreadyDone: 500_000, output: .log, logger: logs.logger,
-            now: ManualClock().now)
+            now: ManualClock().seconds)
         #expect(logs.messages == ["downloading w.bin (2.0 MB), resuming at 500.0 kB"])
     }
 
@@ -60,9 +53,9 @@ final class ManualClock: Sendable {
         let reporter = ProgressReporter(
             file: "w.bin", total: 4_000_000, alreadyDone: 0,
             output: .terminal({ text in drawn.withLock { $0.append(text) } }),
-            logger: logs.logger, now: clock.now)
+            logger: logs.logger, now: clock.seconds)
         for _ in 0..<4 {
-            clock.advance(1)
+            clock.advance(by: .seconds(1))
             reporter.advance(by: 1_000_000)
         }
         reporter.finish()

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import HTTPServer
+import TestSupport
 import Testing
 import Tokenizer
 
@@ -35,7 +36,7 @@ func anUploadRefusedByItsHeadGetsNoContinueAndIsNeverRead(head: String, status: 
     try await onThread {
         let client = try LoopbackClient(port: port)
         try client.send(head)
-        let response = try client.readResponse()
+        let response = try client.readOneResponse()
         #expect(response.status == status, "a 100 Continue came first? \(response.status)")
         #expect(response.text.contains(#""type":"\#(type)""#))
         #expect(response.headers["connection"] == "close")
