@@ -34,6 +34,8 @@ final class ServerCore: Sendable {
     /// Connections that have sent their last response and only wait for the client's FIN.
     let lingeringCount = Atomic<Int>(0)
     let isDraining = Atomic<Bool>(false)
+    /// Requests whose handler task has not finished yet.
+    let handlersRunning = Atomic<Int>(0)
 
     init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
@@ -69,6 +71,10 @@ public final class HTTPServer: Sendable {
 
     /// Connections currently open (including ones being rejected or closed).
     public var openConnections: Int { core.connectionCount.load(ordering: .relaxed) }
+
+    /// Requests handed to the handler whose task has not finished (for metrics, and for tests that
+    /// wait for a request to reach its handler instead of sleeping).
+    public var requestsInHandlers: Int { core.handlersRunning.load(ordering: .relaxed) }
 
     /// Bytes held in request bodies and unsent responses across all connections.
     public var bufferedBytes: Int { core.budget.inUse }

@@ -140,7 +140,9 @@ final class ServerConnection {
         let loop = self.loop
         let fd = self.fd
         let connectionID = self.id
+        loop.core.handlersRunning.add(1, ordering: .relaxed)
         inFlight[requestID] = Task(executorPreference: loop.core.handlers) {
+            defer { loop.core.handlersRunning.subtract(1, ordering: .relaxed) }
             let response = context.stamped(await handler.handle(request, context: context))
             guard !Task.isCancelled else { return }
             loop.deliver(.response(fd: fd, connection: connectionID, request: requestID, response))

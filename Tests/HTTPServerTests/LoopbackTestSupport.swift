@@ -94,9 +94,6 @@ final class DedicatedThreadExecutor: TaskExecutor {
     }
 }
 
-func pause(_ duration: Duration) {
-    Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-}
 
 /// Runs an external program; nil when it is not installed.
 struct ExternalRun {

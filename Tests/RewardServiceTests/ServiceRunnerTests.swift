@@ -157,12 +157,3 @@ import Testing
     await runner.shutdown()
 }
 
-/// Blocking poll for client threads.
-func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.002)
-    }
-    return condition()
-}

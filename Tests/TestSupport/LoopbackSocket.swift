@@ -30,3 +30,14 @@ public func connectLoopback(port: Int, receiveTimeout: Duration = .seconds(10)) 
     }
     return fd
 }
+
+/// Polls `condition` until it holds or `timeout` passes; for test code on its own thread, waiting for
+/// an event (a request reaching its handler, a connection closing) instead of sleeping a fixed time.
+public func waitUntil(timeout: Duration = .seconds(30), _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        usleep(2000)
+    }
+    return condition()
+}

@@ -92,12 +92,8 @@ enum RealCheckpoints {
     @Test func minilmMatchesPythonAndIsMappedWithoutCopies() throws {
         let directory = try Fixtures.requireMiniLM()
         let reference = try RealCheckpoints.reference("minilm")
-        let start = ContinuousClock.now
         let store = try WeightFiles.open(directory: directory)
-        let tableSize = store.tensors.count
-        let openTime = ContinuousClock.now - start
-        #expect(tableSize == 104)
-        #expect(openTime < .milliseconds(500), "opening took \(openTime)")
+        #expect(store.tensors.count == 104)
         let file = try #require(store as? SafeTensorsFile)
         #expect(file.tensors.values.filter { $0.dtype == .f32 }.allSatisfy { file.isZeroCopy($0.name) })
         let problems = try RealCheckpoints.mismatches(store, reference.tensors)
