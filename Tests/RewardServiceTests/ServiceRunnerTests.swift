@@ -115,7 +115,7 @@ import Testing
     model.release()
     #expect(try await running.value == 200)
     await runner.shutdown()
-    #expect(model.computedPrompts.filter { !$0.hasPrefix("warm up") } == ["running"])
+    #expect(model.computedPrompts.filter { !$0.hasPrefix("warm") } == ["running"])
 }
 
 @Test func shutdownStopsReadinessFinishesInFlightWorkAndStopsListening() async throws {
