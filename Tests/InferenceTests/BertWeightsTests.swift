@@ -11,7 +11,7 @@ let tinyConfig = ModelConfig(
 func checkpointArrays(_ config: ModelConfig, seed: UInt64 = 1) -> [String: (shape: [Int], values: [Float])] {
     var rng = SplitMix64(seed: seed)
     var arrays: [String: (shape: [Int], values: [Float])] = [:]
-    for (name, shape) in InMemoryWeights.expectedShapes(config) {
+    for (name, shape) in BertWeights.expectedShapes(config) {
         arrays[name] = (shape, (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() * 0.3 })
     }
     return arrays
@@ -117,4 +117,14 @@ func checkpointArrays(_ config: ModelConfig, seed: UInt64 = 1) -> [String: (shap
     arrays["bert.embeddings.LayerNorm.gamma"] = arrays.removeValue(forKey: "bert.embeddings.LayerNorm.weight")
     arrays["bert.embeddings.LayerNorm.beta"] = arrays.removeValue(forKey: "bert.embeddings.LayerNorm.bias")
     #expect(throws: Never.self) { try BertWeights.load(from: InMemoryWeights(arrays), config: tinyConfig) }
+}
+
+@Test func theTensorTableIsWhatLoadingAsksFor() {
+    let table = BertWeights.expectedShapes(tinyConfig)
+    // Embeddings (3 + LayerNorm 2), 16 per layer, pooler 2, classifier 2.
+    #expect(table.count == 5 + 2 * 16 + 2 + 2)
+    #expect(table.first?.0 == "bert.embeddings.word_embeddings.weight" && table.first?.1 == [50, 16])
+    #expect(table.contains { $0.0 == "bert.encoder.layer.1.output.LayerNorm.bias" && $0.1 == [16] })
+    #expect(table.contains { $0.0 == "classifier.weight" && $0.1 == [1, 16] }, "head keys carry no bert. prefix")
+    #expect(Set(table.map(\.0)).count == table.count)
 }

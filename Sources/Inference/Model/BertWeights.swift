@@ -84,6 +84,14 @@ extension BertWeights {
         return weights
     }
 
+    /// Every tensor name and shape a checkpoint of `config` holds, keys prefixed `bert.`: what `load`
+    /// asks for, recorded from the same binding code, so the table is written once.
+    public static func expectedShapes(_ config: ModelConfig) -> [(String, [Int])] {
+        let recorder = TensorBinder(store: InMemoryWeights([:]), prefix: "bert.")
+        _ = bind(recorder, config)
+        return recorder.requested.map { ($0.name, $0.shape) }
+    }
+
     private static func bind(_ b: TensorBinder, _ c: ModelConfig) -> BertWeights? {
         let h = c.hiddenSize
         let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])

@@ -24,45 +24,12 @@ extension InMemoryWeights {
     public static func random(config: ModelConfig, seed: UInt64 = 42, std: Float = 0.02) -> InMemoryWeights {
         var rng = SplitMix64(seed: seed)
         var arrays: [String: (shape: [Int], values: [Float])] = [:]
-        for (name, shape) in expectedShapes(config) {
+        for (name, shape) in BertWeights.expectedShapes(config) {
             let count = shape.reduce(1, *)
             let isNormGain = name.hasSuffix("LayerNorm.weight")
             arrays[name] = (shape, (0..<count).map { _ in isNormGain ? 1 : rng.nextNormal() * std })
         }
         return InMemoryWeights(arrays)
-    }
-
-    /// Every tensor name and shape a checkpoint of `config` holds, in transformers' naming.
-    public static func expectedShapes(_ c: ModelConfig) -> [(String, [Int])] {
-        let h = c.hiddenSize
-        let i = c.intermediateSize
-        func linear(_ name: String, _ out: Int, _ inp: Int) -> [(String, [Int])] {
-            [("\(name).weight", [out, inp]), ("\(name).bias", [out])]
-        }
-        func norm(_ name: String) -> [(String, [Int])] { [("\(name).weight", [h]), ("\(name).bias", [h])] }
-        var shapes: [(String, [Int])] = [
-            ("bert.embeddings.word_embeddings.weight", [c.vocabSize, h]),
-            ("bert.embeddings.position_embeddings.weight", [c.maxPositions, h]),
-            ("bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, h]),
-        ]
-        shapes += norm("bert.embeddings.LayerNorm")
-        for l in 0..<c.layerCount {
-            let p = "bert.encoder.layer.\(l)"
-            shapes += linear("\(p).attention.self.query", h, h) + linear("\(p).attention.self.key", h, h)
-            shapes += linear("\(p).attention.self.value", h, h) + linear("\(p).attention.output.dense", h, h)
-            shapes += norm("\(p).attention.output.LayerNorm")
-            shapes += linear("\(p).intermediate.dense", i, h) + linear("\(p).output.dense", h, i)
-            shapes += norm("\(p).output.LayerNorm")
-        }
-        shapes += linear("bert.pooler.dense", h, h)
-        switch c.layout {
-        case .sequenceClassification:
-            shapes += linear("classifier", 1, h)
-        case .bertReward:
-            let r = c.rewardHiddenSize
-            shapes += linear("cls_layer1", r, h) + linear("ff1", r, r) + linear("ff2", 1, r)
-        }
-        return shapes
     }
 }
 

@@ -7,18 +7,24 @@ import Checkpoint
 /// Looks tensors up by their transformers name and records every problem instead of stopping at the first.
 final class TensorBinder {
     let store: any WeightStore
+    let prefix: String
     let encoder: EncoderLayout
     private(set) var problems = TensorMismatches()
+    /// Every tensor asked for, under its transformers name, in order: the model's tensor table.
+    private(set) var requested: [(name: String, shape: [Int])] = []
 
-    init(store: any WeightStore) {
+    /// `prefix` overrides the encoder-key prefix the store's names show (for listing a table).
+    init(store: any WeightStore, prefix: String? = nil) {
         self.store = store
         encoder = EncoderLayout(tensorNames: store.tensors.keys)
+        self.prefix = prefix ?? encoder.prefix
     }
 
     func tensor(_ name: String, _ shape: [Int], encoderKey: Bool = true, aliases: [String] = []) -> FloatTensor? {
-        let candidates = ([name] + aliases).map { encoderKey ? encoder.prefix + $0 : $0 }
+        requested.append(((encoderKey ? prefix : "") + name, shape))
+        let candidates = ([name] + aliases).map { encoderKey ? prefix + $0 : $0 }
         guard let key = candidates.first(where: { store.tensors[$0] != nil }), let info = store.tensors[key] else {
-            problems.record("\(encoderKey ? encoder.prefix : "")\(name): missing, expected shape \(shape)")
+            problems.record("\(encoderKey ? prefix : "")\(name): missing, expected shape \(shape)")
             return nil
         }
         guard info.shape == shape else {
