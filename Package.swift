@@ -8,7 +8,8 @@ import PackageDescription
 //   Inference ──┘
 //   Inference ─> Checkpoint (config.json, safetensors / PyTorch / sharded readers, compared config),
 //                CBLAS (OpenBLAS, apt libopenblas-dev), CKernels (packed-weight products)
-//   Tokenizer, Checkpoint ─> StrictJSON (the one JSON parser: exact keys, integers, limits)
+//   Tokenizer, Checkpoint, RewardService ─> StrictJSON (the one JSON parser and typed field reader:
+//                exact keys, integers, limits, errors naming the field's path)
 //   Hub (Hugging Face Hub download + cache; Foundation and swift-log only) ─> RewardServer
 // Checkpoint parses downloaded files and keeps Swift's bounds and overflow checks; only Inference
 // (kernels, encoder, heads) and the engine benchmark are built with -Ounchecked.

@@ -1,7 +1,8 @@
 // Request bodies → API values, with the product's two kinds of failure kept apart: bytes that are
 // not JSON (400) and JSON that does not fit the schema (422, naming the field). StrictJSON parses;
 // `1e999` comes back as infinity and is then rejected as a non-finite alpha, not as bad syntax.
-// Unknown fields are ignored.
+// Fields are read with StrictJSON's `JSONFields` (an explicit `null` is an absent field; a list
+// element that is not an object has no fields). Unknown fields are ignored.
 import HTTPServer
 import StrictJSON
 
@@ -33,7 +34,7 @@ enum RequestDecoding {
         }
     }
 
-    static func object(_ body: [UInt8]) throws(ServiceError) -> FieldReader {
+    static func object(_ body: [UInt8]) throws(ServiceError) -> JSONFields {
         let value: JSONValue
         do {
             value = try JSONValue.parse(body, options: JSONParseOptions(duplicateKeys: .lastWins, maxDepth: maxDepth))
@@ -41,102 +42,49 @@ enum RequestDecoding {
             throw .malformedJSON("the body is not valid JSON: \(error.description)")
         }
         guard case .object = value else { throw .validation("the body must be a JSON object, got \(value.kind)") }
-        return FieldReader(value: value, path: "")
+        return JSONFields(value)
     }
 
-    static func scoreRequest(_ body: [UInt8]) throws(ServiceError) -> ScoreRequest {
-        let body = try object(body)
-        let pairs = try body.optionalArray("pairs")?.map { (item) throws(ServiceError) -> Pair in
-            Pair(prompt: try item.string("prompt"), response: try item.string("response"))
+    static func scoreRequest(_ bytes: [UInt8]) throws(ServiceError) -> ScoreRequest {
+        let body = try object(bytes)
+        let pairs = try fields { () throws(JSONFieldError) in
+            try body.optional("pairs", .array)?.map { (item) throws(JSONFieldError) -> Pair in
+                Pair(prompt: try item.required("prompt", .string), response: try item.required("response", .string))
+            }
         }
-        let hasSingle = body.has("prompt") || body.has("response")
-        if pairs != nil && hasSingle {
+        if pairs != nil && (body.member("prompt") != nil || body.member("response") != nil) {
             throw .validation("give either 'prompt' and 'response', or 'pairs', not both")
         }
-        return ScoreRequest(
-            prompt: pairs == nil ? try body.string("prompt") : nil,
-            response: pairs == nil ? try body.string("response") : nil,
-            pairs: pairs, alpha: try body.optionalNumber("alpha"), truncate: try body.optionalBool("truncate"))
-    }
-
-    static func rankRequest(_ body: [UInt8]) throws(ServiceError) -> RankRequest {
-        let body = try object(body)
-        let responses = try body.array("responses").map { (item) throws(ServiceError) -> String in try item.string() }
-        return RankRequest(
-            prompt: try body.string("prompt"), responses: responses, alpha: try body.optionalNumber("alpha"),
-            topK: try body.optionalInteger("top_k"), returnText: try body.optionalBool("return_text"),
-            truncate: try body.optionalBool("truncate"))
-    }
-}
-
-/// Typed access to one JSON value, with errors that name the field's path (`pairs[2].prompt`).
-/// An explicit `null` counts as absent for optional fields.
-struct FieldReader {
-    let value: JSONValue
-    let path: String
-
-    func has(_ key: String) -> Bool {
-        guard let member = value[key] else { return false }
-        return member != .null
-    }
-
-    func member(_ key: String) -> FieldReader? {
-        guard let member = value[key], member != .null else { return nil }
-        return FieldReader(value: member, path: path.isEmpty ? key : "\(path).\(key)")
-    }
-
-    func required(_ key: String) throws(ServiceError) -> FieldReader {
-        guard let member = member(key) else { throw .validation("missing field '\(child(key))'") }
-        return member
-    }
-
-    func string() throws(ServiceError) -> String {
-        guard case .string(let text) = value else { throw wrongType("a string") }
-        return text
-    }
-
-    func string(_ key: String) throws(ServiceError) -> String { try required(key).string() }
-
-    func array(_ key: String) throws(ServiceError) -> [FieldReader] {
-        let field = try required(key)
-        guard case .array(let items) = field.value else { throw field.wrongType("an array") }
-        return items.enumerated().map { FieldReader(value: $1, path: "\(field.path)[\($0)]") }
-    }
-
-    func optionalArray(_ key: String) throws(ServiceError) -> [FieldReader]? {
-        has(key) ? try array(key) : nil
-    }
-
-    func optionalNumber(_ key: String) throws(ServiceError) -> Double? {
-        guard let field = member(key) else { return nil }
-        switch field.value {
-        case .integer(let integer): return Double(integer)
-        case .number(let number): return number
-        default: throw field.wrongType("a number")
+        return try fields { () throws(JSONFieldError) in
+            ScoreRequest(
+                prompt: pairs == nil ? try body.required("prompt", .string) : nil,
+                response: pairs == nil ? try body.required("response", .string) : nil,
+                pairs: pairs, alpha: try body.optional("alpha", .double), truncate: try body.optional("truncate", .bool)
+            )
         }
     }
 
-    func optionalInteger(_ key: String) throws(ServiceError) -> Int? {
-        guard let field = member(key) else { return nil }
-        switch field.value {
-        case .integer(let integer): return integer
-        // A whole number too large for Int (e.g. top_k 1e20) saturates: it means "everything".
-        case .number(let number) where number.isFinite && number.rounded() == number:
-            return Int(exactly: number) ?? (number > 0 ? Int.max : Int.min)
-        default: throw field.wrongType("an integer")
+    static func rankRequest(_ bytes: [UInt8]) throws(ServiceError) -> RankRequest {
+        let body = try object(bytes)
+        return try fields { () throws(JSONFieldError) in
+            let responses = try body.required("responses", .array).map { (item) throws(JSONFieldError) in
+                try item.read(.string)
+            }
+            // A whole number too large for Int (e.g. top_k 1e20) saturates: it means "everything".
+            return RankRequest(
+                prompt: try body.required("prompt", .string), responses: responses,
+                alpha: try body.optional("alpha", .double), topK: try body.optional("top_k", .saturatingInteger),
+                returnText: try body.optional("return_text", .bool), truncate: try body.optional("truncate", .bool))
         }
     }
 
-    func optionalBool(_ key: String) throws(ServiceError) -> Bool? {
-        guard let field = member(key) else { return nil }
-        guard case .bool(let flag) = field.value else { throw field.wrongType("a boolean") }
-        return flag
-    }
-
-    private func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    private func wrongType(_ expected: String) -> ServiceError {
-        .validation("field '\(path.isEmpty ? "body" : path)' must be \(expected), got \(value.kind)")
+    /// `read`'s result, or its missing or wrongly typed field as a validation error (422).
+    private static func fields<T>(_ read: () throws(JSONFieldError) -> T) throws(ServiceError) -> T {
+        do {
+            return try read()
+        } catch {
+            throw ServiceError(error)
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 // status or writes the error body.
 import Batching
 import HTTPServer
+import StrictJSON
 
 public enum ServiceError: Error, Equatable {
     /// The body is not valid JSON (400).
@@ -126,6 +127,16 @@ public enum ServiceError: Error, Equatable {
         case .shuttingDown: self = .draining
         case .invalidRequest(let message): self = .internalError("batcher rejected a submission: \(message)")
         case .engineFailed(let underlying): self = .internalError("engine failed: \(underlying)")
+        }
+    }
+
+    /// How a request body's missing or wrongly typed field reads to a client (422), naming its path.
+    init(_ error: JSONFieldError) {
+        switch error.problem {
+        case .missing: self = .validation("missing field '\(error.path)'")
+        case .wrongType(let found):
+            let name = error.path.isEmpty ? "body" : error.path
+            self = .validation("field '\(name)' must be \(error.expected), got \(found.kind)")
         }
     }
 

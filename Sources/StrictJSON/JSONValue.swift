@@ -1,8 +1,9 @@
-// The value a strict JSON parse produces, shared by the tokenizer-file reader and the checkpoint
-// header reader. Foundation's JSONSerialization and JSONDecoder key objects by Swift `String`,
-// whose equality is canonical equivalence ("é" == "e\u{301}"), silently keep one of two repeated
-// keys, and turn `1e3` into an integer. Here objects keep every member with its exact key, in file
-// order, and integers stay apart from other numbers. What the members mean is the caller's business.
+// The value a strict JSON parse produces, shared by the readers of tokenizer files, config.json,
+// checkpoint headers and shard indexes, and request bodies. Foundation's JSONSerialization and
+// JSONDecoder key objects by Swift `String`, whose equality is canonical equivalence
+// ("é" == "e\u{301}"), silently keep one of two repeated keys, and turn `1e3` into an integer. Here
+// objects keep every member with its exact key, in file order, and integers stay apart from other
+// numbers. What the members mean is the caller's business; `JSONFields` reads them by type.
 
 /// A parsed JSON value. Keys and strings compare by Unicode scalars, never by canonical equivalence.
 package enum JSONValue: Equatable, Sendable {

@@ -1,5 +1,7 @@
-// Typed access to fields of a parsed tokenizer file, turning a wrong type into a
-// TokenizerError.malformedFile that names the file and the field. No defaults live here.
+// The tokenizer files' own field shapes (the vocabulary, added tokens, special tokens written as a
+// string or as an AddedToken object) and the one way a wrongly typed field becomes a
+// TokenizerError.malformedFile naming the file and the field. Typed reads themselves are StrictJSON's
+// `JSONFields`; no defaults live here.
 
 import StrictJSON
 
@@ -10,43 +12,28 @@ struct FieldReader {
         .malformedFile(path: path, reason: reason)
     }
 
-    func optionalString(_ value: JSONValue?, _ field: String) throws -> String? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let string)?: return string
-        default: throw malformed("\(field) is not a string")
+    /// "model.unk_token is not a string"; `context` goes before the field's path.
+    func malformed(_ error: JSONFieldError, context: String = "") -> TokenizerError {
+        switch error.problem {
+        case .missing: malformed("\(context)\(error.path) is missing")
+        case .wrongType: malformed("\(context)\(error.path) is not \(error.expected)")
         }
     }
 
-    func optionalBool(_ value: JSONValue?, _ field: String) throws -> Bool? {
-        switch value {
-        case nil, .null?: return nil
-        case .bool(let bool)?: return bool
-        default: throw malformed("\(field) is not a boolean")
-        }
-    }
-
-    func optionalInt(_ value: JSONValue?, _ field: String) throws -> Int? {
-        guard let value, value != .null else { return nil }
-        guard let int = Self.integer(value) else { throw malformed("\(field) is not an integer") }
-        return int
-    }
-
-    /// A number with an integral value. Written `7.0` or `7e0` still counts, as it always has here.
-    private static func integer(_ value: JSONValue) -> Int? {
-        switch value {
-        case .integer(let int): int
-        case .number(let number): Int(exactly: number)
-        default: nil
+    /// `read`'s result; a wrongly typed field it meets is reported as this file's `malformedFile`.
+    func checkingFields<T>(_ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch let error as JSONFieldError {
+            throw malformed(error)
         }
     }
 
     /// A special token given as a string or as an AddedToken object (`{"content": ...}`).
     func tokenContent(_ value: JSONValue, _ field: String) throws -> String {
         if case .string(let string) = value { return string }
-        guard let content = try optionalString(value["content"], "\(field).content") else {
-            throw malformed("\(field) is neither a string nor an object with \"content\"")
-        }
+        let content = try checkingFields { try JSONFields(value, path: field).optional("content", .string) }
+        guard let content else { throw malformed("\(field) is neither a string nor an object with \"content\"") }
         return content
     }
 
@@ -58,36 +45,42 @@ struct FieldReader {
         var vocabulary: [ExactString: Int32] = [:]
         vocabulary.reserveCapacity(members.count)
         for (token, idValue) in members {
-            guard let number = Self.integer(idValue), let id = Int32(exactly: number), id >= 0 else {
-                throw malformed("model.vocab[\"\(token)\"] is not a valid id")
-            }
+            let invalid = malformed("model.vocab[\"\(token)\"] is not a valid id")
+            let number: Int
+            do { number = try JSONFields(idValue).read(.integer) } catch { throw invalid }
+            guard let id = Int32(exactly: number), id >= 0 else { throw invalid }
             vocabulary[ExactString(token)] = id
         }
         return vocabulary
     }
 
     /// An added token object as serialised by `tokenizers` and transformers; a bare string is
-    /// accepted where the files allow one (lists of extra special tokens).
+    /// accepted where the files allow one (lists of extra special tokens). Messages call its fields
+    /// "added token id" and so on: the same object shape comes from several places in the files.
     func addedToken(_ value: JSONValue, id explicitId: Int32?, defaultSpecial: Bool = false) throws -> AddedToken {
         if case .string(let content) = value {
             return AddedToken(content: content, id: explicitId, isSpecial: defaultSpecial)
         }
-        guard case .object = value, let content = try optionalString(value["content"], "added token content") else {
+        let token = JSONFields(value)
+        func field<T>(_ key: String, _ type: JSONFieldType<T>) throws -> T? {
+            do { return try token.optional(key, type) } catch { throw malformed(error, context: "added token ") }
+        }
+        guard case .object = value, let content = try field("content", .string) else {
             throw malformed("added token without \"content\"")
         }
         var id = explicitId
-        if id == nil, let fileId = try optionalInt(value["id"], "added token id") {
+        if id == nil, let fileId = try field("id", .integer) {
             guard let checked = Int32(exactly: fileId), checked >= 0 else {
                 throw malformed("added token id \(fileId)")
             }
             id = checked
         }
-        let special = try optionalBool(value["special"], "added token special") ?? defaultSpecial
+        let special = try field("special", .bool) ?? defaultSpecial
         return AddedToken(
             content: content, id: id, isSpecial: special,
-            singleWord: try optionalBool(value["single_word"], "added token single_word") ?? false,
-            leftStrip: try optionalBool(value["lstrip"], "added token lstrip") ?? false,
-            rightStrip: try optionalBool(value["rstrip"], "added token rstrip") ?? false,
-            normalized: try optionalBool(value["normalized"], "added token normalized"))
+            singleWord: try field("single_word", .bool) ?? false,
+            leftStrip: try field("lstrip", .bool) ?? false,
+            rightStrip: try field("rstrip", .bool) ?? false,
+            normalized: try field("normalized", .bool))
     }
 }

@@ -34,7 +34,8 @@ struct TokenizerFiles {
         let specialTokensMap = try Self.readJSON(directory.appendingPathComponent("special_tokens_map.json"))
         var names = SpecialTokenNames()
         if let (path, json) = tokenizerJSON {
-            try readTokenizerJSON(json, path: path, names: &names)
+            let reader = FieldReader(path: path)
+            try reader.checkingFields { try readTokenizerJSON(JSONFields(json), reader: reader, names: &names) }
         } else {
             let vocabURL = directory.appendingPathComponent("vocab.txt")
             guard FileManager.default.fileExists(atPath: vocabURL.path) else {
@@ -42,69 +43,80 @@ struct TokenizerFiles {
             }
             vocabulary = try Self.readVocabularyText(vocabURL)
         }
-        if let (path, json) = config { try readTokenizerConfig(json, path: path, names: &names) }
+        if let (path, json) = config {
+            let reader = FieldReader(path: path)
+            try reader.checkingFields { try readTokenizerConfig(JSONFields(json), reader: reader, names: &names) }
+        }
         let mapWins = config.map { $0.json["added_tokens_decoder"] == nil } ?? true
         if let (path, json) = specialTokensMap {
-            try readSpecialTokenNames(json, path: path, into: &names, overriding: mapWins)
+            let reader = FieldReader(path: path)
+            try reader.checkingFields {
+                try readSpecialTokenNames(JSONFields(json), reader: reader, into: &names, overriding: mapWins)
+            }
         }
         try applySpecialTokenNames(names)
     }
 
     // MARK: tokenizer.json
+    // Fields are read with JSONFields from the file's root, so a message's field name is its path
+    // ("model.unk_token"); the caller reports a wrongly typed one as this file's malformedFile.
 
-    private mutating func readTokenizerJSON(_ json: JSONValue, path: String, names: inout SpecialTokenNames) throws {
-        let reader = FieldReader(path: path)
-        guard let model = json["model"], case .object = model else { throw reader.malformed("no \"model\" object") }
-        let modelType = try reader.optionalString(model["type"], "model.type")
-        guard modelType == "WordPiece" || (modelType == nil && model["continuing_subword_prefix"] != nil) else {
+    private mutating func readTokenizerJSON(_ json: JSONFields, reader: FieldReader, names: inout SpecialTokenNames)
+        throws
+    {
+        guard let model = json.member("model"), case .object = model.value else {
+            throw reader.malformed("no \"model\" object")
+        }
+        let modelType = try model.optional("type", .string)
+        guard modelType == "WordPiece" || (modelType == nil && model.value["continuing_subword_prefix"] != nil) else {
             throw TokenizerError.unsupportedTokenizer(
                 "model type \(modelType ?? "unknown") (only WordPiece is supported)")
         }
-        vocabulary = try reader.vocabulary(model["vocab"])
-        names.unknown = try reader.optionalString(model["unk_token"], "model.unk_token")
-        options.continuingSubwordPrefix =
-            try reader.optionalString(model["continuing_subword_prefix"], "model.continuing_subword_prefix") ?? "##"
-        options.maxInputCharactersPerWord =
-            try reader.optionalInt(model["max_input_chars_per_word"], "model.max_input_chars_per_word") ?? 100
-        try readNormalizer(json["normalizer"], reader: reader)
-        let preTokenizer = try reader.optionalString(json["pre_tokenizer"]?["type"], "pre_tokenizer.type")
+        vocabulary = try reader.vocabulary(model.value["vocab"])
+        names.unknown = try model.optional("unk_token", .string)
+        options.continuingSubwordPrefix = try model.optional("continuing_subword_prefix", .string) ?? "##"
+        options.maxInputCharactersPerWord = try model.optional("max_input_chars_per_word", .integer) ?? 100
+        try readNormalizer(json.member("normalizer"))
+        let preTokenizer = try json.member("pre_tokenizer")?.optional("type", .string)
         guard preTokenizer == "BertPreTokenizer" else {
             throw TokenizerError.unsupportedTokenizer("pre-tokenizer \(preTokenizer ?? "null") (only BertPreTokenizer)")
         }
-        try readPostProcessor(json["post_processor"], reader: reader, names: &names)
-        if case .array(let tokens)? = json["added_tokens"] {
+        try readPostProcessor(json.member("post_processor"), names: &names)
+        if case .array(let tokens)? = json.value["added_tokens"] {
             options.addedTokens += try tokens.map { try reader.addedToken($0, id: nil) }
         }
     }
 
-    private mutating func readNormalizer(_ normalizer: JSONValue?, reader: FieldReader) throws {
-        let type = try reader.optionalString(normalizer?["type"], "normalizer.type")
+    private mutating func readNormalizer(_ normalizer: JSONFields?) throws {
+        let type = try normalizer?.optional("type", .string)
         guard let normalizer, type == "BertNormalizer" else {
             throw TokenizerError.unsupportedTokenizer("normalizer \(type ?? "null") (only BertNormalizer)")
         }
-        options.cleanText = try reader.optionalBool(normalizer["clean_text"], "normalizer.clean_text") ?? true
-        options.handleChineseCharacters =
-            try reader.optionalBool(normalizer["handle_chinese_chars"], "normalizer.handle_chinese_chars") ?? true
-        options.stripAccents = try reader.optionalBool(normalizer["strip_accents"], "normalizer.strip_accents")
-        options.lowercase = try reader.optionalBool(normalizer["lowercase"], "normalizer.lowercase") ?? true
+        options.cleanText = try normalizer.optional("clean_text", .bool) ?? true
+        options.handleChineseCharacters = try normalizer.optional("handle_chinese_chars", .bool) ?? true
+        options.stripAccents = try normalizer.optional("strip_accents", .bool)
+        options.lowercase = try normalizer.optional("lowercase", .bool) ?? true
     }
 
     /// [CLS] and [SEP] named by a TemplateProcessing (first and last special token of the single
     /// template) or BertProcessing post-processor.
-    private func readPostProcessor(_ processor: JSONValue?, reader: FieldReader, names: inout SpecialTokenNames) throws
-    {
-        guard let processor, processor != .null else { return }
-        switch try reader.optionalString(processor["type"], "post_processor.type") {
+    private func readPostProcessor(_ processor: JSONFields?, names: inout SpecialTokenNames) throws {
+        guard let processor else { return }
+        switch try processor.optional("type", .string) {
         case "TemplateProcessing":
-            guard case .array(let single)? = processor["single"] else { return }
+            guard case .array(let single)? = processor.value["single"] else { return }
             let specials = single.compactMap { $0["SpecialToken"]?["id"] }.compactMap { value -> String? in
                 if case .string(let name) = value { return name } else { return nil }
             }
             names.classifier = specials.first
             names.separator = specials.count > 1 ? specials.last : nil
         case "BertProcessing":
-            if case .array(let cls)? = processor["cls"], case .string(let name)? = cls.first { names.classifier = name }
-            if case .array(let sep)? = processor["sep"], case .string(let name)? = sep.first { names.separator = name }
+            if case .array(let cls)? = processor.value["cls"], case .string(let name)? = cls.first {
+                names.classifier = name
+            }
+            if case .array(let sep)? = processor.value["sep"], case .string(let name)? = sep.first {
+                names.separator = name
+            }
         case let other:
             throw TokenizerError.unsupportedTokenizer("post-processor \(other ?? "unknown")")
         }
@@ -112,17 +124,17 @@ struct TokenizerFiles {
 
     // MARK: tokenizer_config.json and special_tokens_map.json
 
-    private mutating func readTokenizerConfig(_ json: JSONValue, path: String, names: inout SpecialTokenNames) throws {
-        let reader = FieldReader(path: path)
-        if let lowercase = try reader.optionalBool(json["do_lower_case"], "do_lower_case") {
-            options.lowercase = lowercase
-        }
-        if let strip = json["strip_accents"] { options.stripAccents = try reader.optionalBool(strip, "strip_accents") }
-        if let chinese = try reader.optionalBool(json["tokenize_chinese_chars"], "tokenize_chinese_chars") {
+    private mutating func readTokenizerConfig(_ json: JSONFields, reader: FieldReader, names: inout SpecialTokenNames)
+        throws
+    {
+        if let lowercase = try json.optional("do_lower_case", .bool) { options.lowercase = lowercase }
+        // Present, even as null, it overrides tokenizer.json's normaliser.
+        if json.value["strip_accents"] != nil { options.stripAccents = try json.optional("strip_accents", .bool) }
+        if let chinese = try json.optional("tokenize_chinese_chars", .bool) {
             options.handleChineseCharacters = chinese
         }
-        try readSpecialTokenNames(json, path: path, into: &names, overriding: true)
-        if case .object(let decoder)? = json["added_tokens_decoder"] {
+        try readSpecialTokenNames(json, reader: reader, into: &names, overriding: true)
+        if case .object(let decoder)? = json.value["added_tokens_decoder"] {
             for (key, value) in decoder {
                 guard let id = Int32(key) else {
                     throw reader.malformed("added_tokens_decoder key \"\(key)\" is not an id")
@@ -133,12 +145,11 @@ struct TokenizerFiles {
     }
 
     private mutating func readSpecialTokenNames(
-        _ json: JSONValue, path: String, into names: inout SpecialTokenNames, overriding: Bool
+        _ json: JSONFields, reader: FieldReader, into names: inout SpecialTokenNames, overriding: Bool
     ) throws {
-        let reader = FieldReader(path: path)
-        try names.read(json, reader: reader, overriding: overriding)
+        try names.read(json.value, reader: reader, overriding: overriding)
         for key in ["additional_special_tokens", "extra_special_tokens"] {
-            guard case .array(let tokens)? = json[key] else { continue }
+            guard case .array(let tokens)? = json.value[key] else { continue }
             for token in tokens {
                 var added = try reader.addedToken(token, id: nil, defaultSpecial: true)
                 added.isSpecial = true
@@ -168,9 +179,9 @@ struct TokenizerFiles {
 
     // MARK: files
 
-    /// Repeated keys are kept and lookups take the last, as Python's json module does;
-    /// FieldReader.vocabulary likewise keeps the last id of a repeated token. The default 100 MB
-    /// input limit applies; WordPiece tokenizer files are a few MB.
+    /// Repeated keys are kept and lookups (JSONValue's subscript, JSONFields) take the last, as
+    /// Python's json module does; FieldReader.vocabulary likewise keeps the last id of a repeated
+    /// token. The default 100 MB input limit applies; WordPiece tokenizer files are a few MB.
     private static let jsonOptions = JSONParseOptions(duplicateKeys: .lastWins, maxDepth: 256)
 
     private static func readJSON(_ url: URL) throws -> (path: String, json: JSONValue)? {

@@ -104,3 +104,65 @@ private func config(_ fields: [String: Any]) throws -> ModelConfig {
             path: directory.appendingPathComponent("config.json").path, limit: ConfigLimits.maxFileBytes)
     ) { try ModelConfig.load(directory: directory) }
 }
+
+// config.json is read with StrictJSON: a value of the wrong kind is refused, never coerced.
+
+private func parse(_ text: String) throws -> ModelConfig { try ModelConfig.parse(Data(text.utf8)) }
+
+private let minimalFields = #"""
+    "architectures": ["BertForSequenceClassification"], "id2label": {"0": "R"}, "vocab_size": 100,
+    "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64
+    """#
+
+@Test func booleansAreNotNumbersAndWrongKindsAreNamed() {
+    let cases: [([String: Any], ModelConfigError)] = [
+        (["vocab_size": true], .invalidField("vocab_size", reason: "must be a positive integer, found true")),
+        (["layer_norm_eps": true], .invalidField("layer_norm_eps", reason: "must be a positive number, found true")),
+        (["hidden_act": 5], .invalidField("hidden_act", reason: "must be a string, found 5")),
+        (
+            ["architectures": ["BertForSequenceClassification", 1]],
+            .invalidField("architectures[1]", reason: "must be a string, found 1")
+        ),
+        (
+            ["architectures": "RewardModel"],
+            .invalidField("architectures", reason: "must be an array, found \"RewardModel\"")
+        ),
+        (
+            ["id2label": NSNull(), "num_labels": true],
+            .invalidField("num_labels", reason: "must be an integer, found true")
+        ),
+    ]
+    for (fields, error) in cases {
+        #expect(throws: error, "\(fields)") { try config(fields) }
+    }
+}
+
+@Test func aRepeatedKeyTakesItsLastValueAsTransformersDoes() throws {
+    #expect(try parse("{\(minimalFields), \"hidden_size\": 64}").hiddenSize == 64)
+    #expect(try parse(#"{"hidden_size": 64, "# + minimalFields + "}").hiddenSize == 32)
+    // id2label {"0": …, "0": …} is one label in Python, and here.
+    #expect(
+        try parse("{\(minimalFields), \"id2label\": {\"0\": \"A\", \"0\": \"B\"}}").layout == .sequenceClassification)
+}
+
+@Test func jsonThatPythonRefusesIsRefused() throws {
+    #expect(try parse("{\(minimalFields)}").vocabSize == 100)
+    for text in ["{\(minimalFields),}", "\u{FEFF}{\(minimalFields)}", "{\(minimalFields), \"x\": NaN}"] {
+        let error = #expect(throws: ModelConfigError.self) { try parse(text) }
+        guard case .unreadable(path: "config.json", let reason)? = error else {
+            Issue.record("\(String(describing: error))")
+            continue
+        }
+        #expect(reason.hasPrefix("invalid JSON ("))
+    }
+    #expect(throws: ModelConfigError.unreadable(path: "config.json", reason: "not a JSON object")) {
+        try parse("\"x\"")
+    }
+}
+
+@Test func parseRefusesMoreThanTheFileLimitToo() {
+    let padding = String(repeating: " ", count: ConfigLimits.maxFileBytes)
+    #expect(throws: ModelConfigError.tooLarge(path: "config.json", limit: ConfigLimits.maxFileBytes)) {
+        try parse("{\(minimalFields)}\(padding)")
+    }
+}

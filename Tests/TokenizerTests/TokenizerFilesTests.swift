@@ -148,6 +148,35 @@ import Testing
         }
     }
 
+    @Test func wrongFieldTypesInEachFileAreNamedByTheirPath() throws {
+        let cases: [(name: String, contents: String, reason: String)] = [
+            (
+                "tokenizer.json",
+                Self.tokenizerJSON().replacingOccurrences(
+                    of: "\"max_input_chars_per_word\": 100", with: "\"max_input_chars_per_word\": 1.5"),
+                "model.max_input_chars_per_word is not an integer"
+            ),
+            (
+                "tokenizer.json",
+                Self.tokenizerJSON().replacingOccurrences(of: "\"lowercase\": false", with: "\"lowercase\": 0"),
+                "normalizer.lowercase is not a boolean"
+            ),
+            ("special_tokens_map.json", #"{"cls_token": {"content": 1}}"#, "cls_token.content is not a string"),
+            (
+                "tokenizer_config.json", #"{"added_tokens_decoder": {"5": {"content": "x", "rstrip": "no"}}}"#,
+                "added token rstrip is not a boolean"
+            ),
+        ]
+        for (name, contents, reason) in cases {
+            var files = ["vocab.txt": Self.vocabulary.joined(separator: "\n")]
+            files[name] = contents
+            let directory = try Self.directory(files)
+            #expect(
+                throws: TokenizerError.malformedFile(path: directory.appendingPathComponent(name).path, reason: reason)
+            ) { try BertTokenizer(directory: directory) }
+        }
+    }
+
     @Test func namedSpecialTokensMissingFromTheVocabularyAreReported() throws {
         let directory = try Self.directory([
             "vocab.txt": Self.vocabulary.joined(separator: "\n"),

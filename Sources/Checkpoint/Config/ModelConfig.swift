@@ -2,6 +2,7 @@
 // which reward-head layout the checkpoint uses, with every size bounded (`ConfigLimits`). It never
 // looks at weights; `ModelConfig.check(against:)` compares the result with a checkpoint's tensor table.
 import Foundation
+import StrictJSON
 
 /// The two head layouts of `nicholasKluge/RewardModel` (DESIGN.md §2.1, §2.2).
 public enum HeadLayout: String, Sendable, Equatable {
@@ -62,18 +63,25 @@ extension ModelConfig {
         return try parse(data)
     }
 
+    /// A repeated key takes its last value, as in transformers, which reads config.json with Python's
+    /// json module: both read the same sizes from the same file, and the checkpoint comparison
+    /// (`check(against:)`) still refuses sizes the weights contradict.
+    static let jsonOptions = JSONParseOptions(duplicateKeys: .lastWins, maxBytes: ConfigLimits.maxFileBytes)
+
     public static func parse(_ data: Data) throws -> ModelConfig {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ModelConfigError.unreadable(
-                path: "config.json", reason: "invalid JSON (\(error.localizedDescription))")
+        guard data.count <= ConfigLimits.maxFileBytes else {
+            throw ModelConfigError.tooLarge(path: "config.json", limit: ConfigLimits.maxFileBytes)
         }
-        guard let json = parsed as? [String: Any] else {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse([UInt8](data), options: jsonOptions)
+        } catch {
+            throw ModelConfigError.unreadable(path: "config.json", reason: "invalid JSON (\(error.description))")
+        }
+        guard case .object = json else {
             throw ModelConfigError.unreadable(path: "config.json", reason: "not a JSON object")
         }
-        let fields = ConfigFields(json)
+        let fields = ConfigFields(fields: JSONFields(json))
         let layout = try detectLayout(fields)
         let config = ModelConfig(
             layout: layout,
@@ -102,8 +110,8 @@ extension ModelConfig {
     }
 
     private static func detectLayout(_ fields: ConfigFields) throws -> HeadLayout {
-        let architectures = fields.json["architectures"] as? [String] ?? []
-        let modelType = fields.json["model_type"] as? String
+        let architectures = try fields.strings("architectures") ?? []
+        let modelType = try fields.optional("model_type", .string)
         if modelType == "bert-reward" || architectures.contains("RewardModel") {
             return .bertReward
         }
@@ -114,7 +122,7 @@ extension ModelConfig {
             throw ModelConfigError.unsupportedArchitecture(found)
         }
         // transformers' PretrainedConfig defaults to two labels when neither field says otherwise.
-        let labels = (fields.json["id2label"] as? [String: Any])?.count ?? (fields.json["num_labels"] as? Int) ?? 2
+        let labels = try fields.keyCount("id2label") ?? fields.optional("num_labels", .integer) ?? 2
         guard labels == 1 else { throw ModelConfigError.unsupportedLabelCount(labels) }
         return .sequenceClassification
     }

@@ -7,7 +7,7 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
     case tooLarge(path: String, limit: Int)
     case missingField(String)
     case invalidField(String, reason: String)
-    /// A size beyond `ConfigLimits.maximum` (`value` as written in the file).
+    /// A size beyond `ConfigLimits.maximum` (`value` as parsed from the file: "100000", "1e+30").
     case exceedsLimit(field: String, value: String, limit: Int)
     case unsupportedArchitecture(String)
     case unsupportedLabelCount(Int)
