@@ -118,6 +118,13 @@ public final class LoopbackClient: @unchecked Sendable {
         return ClientResponse(statusLine: statusLine, headers: headers, body: body)
     }
 
+    /// Whether response bytes have arrived that are not read yet (never blocks).
+    public func hasBytesWaiting() -> Bool {
+        if !pending.isEmpty { return true }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
     /// True when the server has closed the connection (after any bytes still buffered).
     public func readsEOF() throws -> Bool {
         while try fill() {}
