@@ -1,5 +1,7 @@
 // The public server: binds the listening socket, starts the event loops, and runs the
-// graceful drain. Everything that happens per connection lives in EventLoop/ServerConnection.
+// graceful drain. Everything that happens per connection lives in EventLoop/ServerConnection;
+// handler tasks run on the server's own threads (HandlerExecutor), and one MemoryBudget bounds
+// the bytes all connections buffer.
 //
 // Use:
 //     let server = HTTPServer(configuration: config, handler: router, logger: logger)

@@ -106,7 +106,7 @@ final class ServerConnection {
         guard core.budget.reserve(announced) else {
             var busy = core.handler.serverError(
                 .serviceUnavailable, message: "the server holds too many request bodies right now; retry later")
-            busy.headers.replaceOrAdd(name: "Retry-After", value: "1")
+            if busy.headers["retry-after"] == nil { busy.headers.add(name: "Retry-After", value: "1") }
             return context.stamped(busy)
         }
         bodyReservation = announced
