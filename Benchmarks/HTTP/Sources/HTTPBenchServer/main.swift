@@ -8,7 +8,7 @@ import Logging
 struct HealthHandler: HTTPHandler {
     func handle(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         guard request.path == "/health" else {
-            return .error(.notFound, type: "not_found", message: "no route for \(request.path)")
+            return HTTPResponse(status: .notFound, body: Array("no route for \(request.path)".utf8))
         }
         return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array("ok".utf8))
     }
