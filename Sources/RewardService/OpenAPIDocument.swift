@@ -13,7 +13,7 @@ enum OpenAPIDocument {
               "info": {
                 "title": "reward-server",
                 "version": "\(RewardService.version)",
-                "description": "Scores (prompt, response) pairs with a BERT reward model on CPU. Score = the head's raw output × alpha (fp32). Request bodies are JSON: a request with no Content-Type is read as JSON; any other declared type gets 415 (with curl, pass -H 'Content-Type: application/json', since -d sends a form type). Unknown fields are ignored. Every response carries X-Request-Id. Errors other than those the HTTP layer answers before routing (400 bad framing, 408, 413, 414, 431) are counted in /metrics."
+                "description": "Scores (prompt, response) pairs with a BERT reward model on CPU. Score = the head's raw output × alpha (fp32). Request bodies are JSON: a request with no Content-Type is read as JSON; any other declared type gets 415 (with curl, pass -H 'Content-Type: application/json', since -d sends a form type). Unknown fields are ignored. Every response carries X-Request-Id. Errors other than those the HTTP layer answers before routing (400 bad framing, 408, 413, 414, 431, 503 over capacity) are counted per endpoint in /metrics; those are counted as reward_rejections_total reasons malformed, slow_client and server_busy."
               },
               "paths": {
                 "/score": {

@@ -45,9 +45,12 @@ public final class RewardService: HTTPHandler, Sendable {
         return finished(response, method: request.method, path: request.path, context: context)
     }
 
+    /// The server calls this once for each request it turns away itself, so it is also where those
+    /// rejections are counted.
     public func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse {
-        ServiceError.protocolError(status, message).response(
-            requestID: "", retryAfterSeconds: configuration.requests.retryAfterSeconds)
+        let error = ServiceError.protocolError(status, message)
+        if let reason = error.rejectionReason { state.metrics.recordRejection(reason) }
+        return error.response(requestID: "", retryAfterSeconds: configuration.requests.retryAfterSeconds)
     }
 
     /// Stamps the id, records the metrics and writes the access log line.

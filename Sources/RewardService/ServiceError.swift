@@ -149,7 +149,10 @@ public enum ServiceError: Error, Equatable {
         case .malformedJSON, .unsupportedMediaType, .validation, .requestTooLarge: "validation"
         case .notReady, .draining: "unavailable"
         case .unauthorized: "unauthorized"
-        case .notFound, .methodNotAllowed, .protocolError, .internalError: nil
+        case .protocolError(let status, _) where status == .requestTimeout: "slow_client"
+        case .protocolError(let status, _) where status == .serviceUnavailable: "server_busy"
+        case .protocolError: "malformed"
+        case .notFound, .methodNotAllowed, .internalError: nil
         }
     }
 }

@@ -45,7 +45,10 @@ public final class ServiceMetrics: Sendable {
             descriptor: Self.name("build", "info", "Build information; the value is always 1"),
             labels: [("version", version)]
         ).set(to: 1.0)
-        for reason in ["overloaded", "timeout", "disconnected", "validation", "unauthorized"] { _ = rejectionCounter(reason) }
+        for reason in [
+            "overloaded", "timeout", "disconnected", "validation", "unauthorized", "malformed", "slow_client",
+            "server_busy",
+        ] { _ = rejectionCounter(reason) }
     }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -35,3 +35,16 @@ import Testing
         #expect((response.headers["retry-after"] != nil) == (status == .serviceUnavailable))
     }
 }
+
+@Test func theServersOwnRejectionsAreCountedByReason() {
+    let service = makeService()
+    defer { Task { await service.drainQueue() } }
+    _ = service.serverError(.badRequest, message: "bad framing")
+    _ = service.serverError(.requestHeaderFieldsTooLarge, message: "too big")
+    _ = service.serverError(.requestTimeout, message: "slow")
+    _ = service.serverError(.serviceUnavailable, message: "busy")
+    let text = String(decoding: service.metrics.exposition(), as: UTF8.self)
+    #expect(metricValue(text, #"reward_rejections_total{reason="malformed"}"#) == 2)
+    #expect(metricValue(text, #"reward_rejections_total{reason="slow_client"}"#) == 1)
+    #expect(metricValue(text, #"reward_rejections_total{reason="server_busy"}"#) == 1)
+}
