@@ -83,7 +83,7 @@ extension HTTPHandler {
 
     /// Plain text, for handlers that have no error shape of their own.
     public func serverError(_ status: HTTPStatus, message: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(message.utf8))
+        plainError(status, message)
     }
 }
 

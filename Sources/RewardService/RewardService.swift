@@ -40,7 +40,7 @@ public final class RewardService: HTTPHandler, Sendable {
         let response: HTTPResponse
         switch state.screen(method: request.method, path: request.path, request.headers, context) {
         case .answer(let early): response = early
-        case .run(let route): response = await route.handler(state, request, context)
+        case .run(let handler): response = await handler(state, request, context)
         }
         return finished(response, method: request.method, path: request.path, context: context)
     }
@@ -104,19 +104,19 @@ final class ServiceState: Sendable {
 
     private static func makeRouter() -> Router {
         var router = Router()
-        router.add("POST", "/score", .scoring) { await $0.score($1, context: $2) }
-        router.add("POST", "/rank", .scoring) { await $0.rank($1, context: $2) }
-        router.add("GET", "/health", immediate: { $0.health() })
-        router.add("GET", "/ready", immediate: { $0.ready() })
-        router.add("GET", "/metrics", .operational) { state, _, _ in state.metricsText() }
-        router.add("GET", "/info", .operational) { state, _, _ in state.info() }
-        router.add("GET", "/openapi.json", .operational) { state, _, _ in state.openAPI() }
+        router.add("POST", "/score", .scoring { await $0.score($1, context: $2) })
+        router.add("POST", "/rank", .scoring { await $0.rank($1, context: $2) })
+        router.add("GET", "/health", .immediate { $0.health() })
+        router.add("GET", "/ready", .immediate { $0.ready() })
+        router.add("GET", "/metrics", .operational { state, _, _ in state.metricsText() })
+        router.add("GET", "/info", .operational { state, _, _ in state.info() })
+        router.add("GET", "/openapi.json", .operational { state, _, _ in state.openAPI() })
         return router
     }
 
     enum Screening {
         case answer(HTTPResponse)
-        case run(Router.Route)
+        case run(Router.Handler)
     }
 
     /// Everything decided before the body is read: the route (404/405), then for scoring routes the
@@ -130,13 +130,13 @@ final class ServiceState: Sendable {
             return .answer(failure(.methodNotAllowed(method: method, path: path, allow: allow), context: context))
         case .route(let matched): route = matched
         }
-        switch route.kind {
+        switch route {
         case .immediate(let answer): return .answer(answer(self))
-        case .operational: return .run(route)
-        case .scoring:
+        case .operational(let handler): return .run(handler)
+        case .scoring(let handler):
             do throws(ServiceError) {
                 try admit(headers)
-                return .run(route)
+                return .run(handler)
             } catch {
                 return .answer(failure(error, context: context))
             }

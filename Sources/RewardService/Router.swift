@@ -5,20 +5,15 @@ import HTTPServer
 struct Router: Sendable {
     typealias Handler = @Sendable (ServiceState, HTTPRequest, RequestContext) async -> HTTPResponse
 
-    /// What a route needs checked before its body is read, and whether it answers from the head.
-    enum Kind: Sendable {
+    /// A route, by what must be checked before its body is read and where it runs.
+    enum Route: Sendable {
         /// Needs the API key (when set), a ready service and a JSON body: checked from the head.
-        case scoring
+        case scoring(Handler)
         /// Open to probes and scrapers; runs as a task.
-        case operational
+        case operational(Handler)
         /// Answered on the event loop from the head (probes: they must answer even when every
         /// worker thread is busy).
         case immediate(@Sendable (ServiceState) -> HTTPResponse)
-    }
-
-    struct Route: Sendable {
-        var kind: Kind
-        var handler: Handler
     }
 
     enum Match {
@@ -29,16 +24,9 @@ struct Router: Sendable {
 
     private var routes: [String: [String: Route]] = [:]
 
-    /// Registers `handler` for `method` (e.g. "GET") on the exact `path` (no query).
-    mutating func add(_ method: String, _ path: String, _ kind: Kind, _ handler: @escaping Handler) {
-        routes[path, default: [:]][method] = Route(kind: kind, handler: handler)
-    }
-
-    /// A route answered from the head.
-    mutating func add(
-        _ method: String, _ path: String, immediate answer: @escaping @Sendable (ServiceState) -> HTTPResponse
-    ) {
-        add(method, path, .immediate(answer)) { state, _, _ in answer(state) }
+    /// Registers `route` for `method` (e.g. "GET") on the exact `path` (no query).
+    mutating func add(_ method: String, _ path: String, _ route: Route) {
+        routes[path, default: [:]][method] = route
     }
 
     func match(method: String, path: String) -> Match {

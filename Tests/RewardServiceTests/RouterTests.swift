@@ -8,8 +8,8 @@ import Testing
 @Suite struct RouterTests {
     private var router: Router {
         var router = Router()
-        router.add("GET", "/health", immediate: { _ in HTTPResponse(status: .ok) })
-        router.add("POST", "/score", .scoring) { _, request, _ in HTTPResponse(status: .ok, body: request.body) }
+        router.add("GET", "/health", .immediate { _ in HTTPResponse(status: .ok) })
+        router.add("POST", "/score", .scoring { _, request, _ in HTTPResponse(status: .ok, body: request.body) })
         return router
     }
 
@@ -18,11 +18,11 @@ import Testing
             Issue.record("HEAD /health did not match the GET route")
             return
         }
-        guard case .immediate = health.kind else {
+        guard case .immediate = health else {
             Issue.record("/health is not answered from the head")
             return
         }
-        guard case .route(let score) = router.match(method: "POST", path: "/score"), case .scoring = score.kind else {
+        guard case .route(let score) = router.match(method: "POST", path: "/score"), case .scoring = score else {
             Issue.record("POST /score is not a screened scoring route")
             return
         }
