@@ -168,8 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "reward-server")
         let descriptors = DescriptorLimit.raiseSoftToHard()
         let configuration = serviceConfiguration(descriptorLimit: descriptors?.soft)
-        var metadata = effectiveConfiguration(environment: ProcessInfo.processInfo.environment)
-        metadata["maxConnections"] = .string("\(configuration.http.maxConnections)")
+        var metadata = effectiveConfiguration(environment: ProcessInfo.processInfo.environment, configuration)
         metadata["descriptorLimit"] = .string(descriptors.map { "soft \($0.soft), hard \($0.hard)" } ?? "unknown")
         logger.info("configuration", metadata: metadata)
         if let soft = descriptors?.soft, configuration.http.maxConnections > DescriptorLimit.connectionCap(soft: soft) {
@@ -197,8 +196,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Every setting in force, as the start-up log shows it: secrets redacted, and which
     /// variables of the environment were read.
-    func effectiveConfiguration(environment: [String: String]) -> Logger.Metadata {
-        var metadata = serviceConfiguration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
+    func effectiveConfiguration(
+        environment: [String: String], _ configuration: ServiceConfiguration? = nil
+    ) -> Logger.Metadata {
+        let configuration = configuration ?? serviceConfiguration
+        var metadata = configuration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
         let model: [String: String] = [
             "model": self.model.model, "revision": self.model.revision, "threads": "\(self.model.threads)",
             "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
