@@ -7,6 +7,8 @@ public enum HTTPParseError: Error, Hashable, Sendable {
     case bareLineFeed
     case nulByte
     case invalidMethod
+    /// The connection opened with a TLS handshake: a client speaking https:// to this plain-HTTP port.
+    case tlsHandshake
     case invalidTarget
     case absoluteFormTarget
     case invalidVersion
@@ -52,6 +54,7 @@ public enum HTTPParseError: Error, Hashable, Sendable {
         case .bareLineFeed: "bare LF where CRLF is required"
         case .nulByte: "NUL byte in request head"
         case .invalidMethod: "invalid method token"
+        case .tlsHandshake: "TLS handshake received on a plain-HTTP port; use http://"
         case .invalidTarget: "invalid request-target"
         case .absoluteFormTarget: "absolute-form and authority-form targets are not served"
         case .invalidVersion: "malformed HTTP version"

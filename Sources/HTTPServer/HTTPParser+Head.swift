@@ -2,6 +2,7 @@
 
 extension HTTPParser {
     mutating func parseRequestLine() -> Step {
+        if let error = screenMethodPrefix() { return .fail(error) }
         switch nextLine(limit: limits.maxRequestLineLength, overflow: .requestLineTooLong) {
         case .needMore: return .needMore
         case .fail(let error): return .fail(error)
@@ -16,6 +17,26 @@ extension HTTPParser {
             sectionBytes = 0
             state = .headerLines
             return .continue
+        }
+    }
+
+    /// Rejects bytes that cannot begin a request as soon as they arrive, rather than once the line is
+    /// complete (a TLS ClientHello or binary junk may never send a line feed, and would otherwise hold
+    /// the connection until the header timeout). Looks at the bytes before the first SP, CR or LF:
+    /// each must be a method tchar. Applied whether or not the line is complete, so the outcome does
+    /// not depend on how the bytes were split.
+    private func screenMethodPrefix() -> HTTPParseError? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard index < bytes.count else { return nil }
+            // A TLS record header (handshake content type 0x16) is never an HTTP method.
+            if bytes[index] == 0x16 { return .tlsHandshake }
+            for position in index..<bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") { return nil }
+                if byte == 0 { return .nulByte }
+                if !isTokenByte(byte) { return .invalidMethod }
+            }
+            return nil
         }
     }
 

@@ -21,6 +21,20 @@ import Testing
         }
     }
 
+    /// A TLS ClientHello, NUL bytes or binary junk get 400 and a close from their first bytes: with a
+    /// header timeout far beyond the client's 10 s read timeout, only an immediate answer passes.
+    @Test(arguments: notHTTPOpenings)
+    func aConnectionThatCannotStartARequestGets400AndCloseAtOnce(_ opening: [UInt8]) async throws {
+        let configuration = testConfiguration { $0.timeouts.header = .seconds(600) }
+        try await withServer(configuration) { _, port in
+            let client = try LoopbackClient(port: port)
+            try client.send(opening)
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(try client.readsEOF())
+        }
+    }
+
     @Test func everyResponseCarriesDateServerAndContentLength() async throws {
         try await withServer { _, port in
             let client = try LoopbackClient(port: port)

@@ -32,6 +32,15 @@ private func hostile(_ name: String, _ input: [UInt8], _ error: HTTPParseError) 
 private let post = "POST / HTTP/1.1\r\nHost: a\r\n"
 private let chunked = post + "Transfer-Encoding: chunked\r\n\r\n"
 
+/// Openings of connections that are not HTTP, none ending a request-line: a TLS 1.2 ClientHello's
+/// record and handshake headers, NUL bytes, random binary, a PROXY protocol v2 signature.
+let notHTTPOpenings: [[UInt8]] = [
+    [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03],
+    [0x00, 0x00, 0x00, 0x00],
+    [0x9F, 0x3C, 0xE2, 0x01, 0x7A, 0x00, 0xFF],
+    [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A],
+]
+
 let hostileCatalogue: [HostileCase] = [
     // Request smuggling: framing disagreements (RFC 9112 §6.1, §6.3).
     hostile(
@@ -125,6 +134,11 @@ let hostileCatalogue: [HostileCase] = [
     hostile("trailing space after version", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", .invalidRequestLine),
     hostile("HTTP/0.9 shape", "GET /\r\n\r\n", .invalidRequestLine),
     hostile("bad method byte", "GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", .invalidMethod),
+    // Bytes that cannot start a request: rejected from the first bytes, no line end needed.
+    hostile("TLS ClientHello", notHTTPOpenings[0], .tlsHandshake),
+    hostile("NUL first", notHTTPOpenings[1], .nulByte),
+    hostile("binary first", notHTTPOpenings[2], .invalidMethod),
+    hostile("PROXY v2 signature", notHTTPOpenings[3], .nulByte),
     hostile("lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", .invalidVersion),
     hostile("version without dot", "GET / HTTP/11\r\nHost: a\r\n\r\n", .invalidVersion),
     hostile("two-digit version", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", .invalidVersion),
@@ -170,6 +184,14 @@ let hostileCatalogue: [HostileCase] = [
     @Test func catalogueIsLargeEnough() {
         #expect(hostileCatalogue.count >= 40)
         #expect(Set(hostileCatalogue.map(\.name)).count == hostileCatalogue.count)
+    }
+
+    /// The opening alone is enough: the error does not wait for a line end (nor the header timeout).
+    @Test(arguments: notHTTPOpenings)
+    func bytesThatCannotStartARequestFailWithoutALineEnd(_ opening: [UInt8]) {
+        var parser = HTTPParser(limits: HTTPLimits())
+        parser.feed(opening)
+        #expect(parser.next()?.parseError != nil)
     }
 
     @Test(arguments: hostileCatalogue)
