@@ -23,6 +23,10 @@ public enum HubError: Error, Equatable, Sendable {
     case unexpectedResponse(what: String, detail: String)
     case offlineSnapshotMissing(repo: String, revision: String, cacheDirectory: String, detail: String)
     case cache(path: String, detail: String)
+    /// The disk holding the cache has too little room for `file`: `needed` more bytes, `available` free.
+    case diskFull(file: String, path: String, needed: Int64, available: Int64)
+    /// A cached file no longer hashes to the sha256 it was stored under (damaged on disk after download).
+    case corruptBlob(file: String, blob: String, expected: String, actual: String)
 }
 
 extension HubError: CustomStringConvertible, LocalizedError {
@@ -74,6 +78,15 @@ extension HubError: CustomStringConvertible, LocalizedError {
                 + "in \(cacheDirectory): \(detail)"
         case .cache(let path, let detail):
             return "cache error at \(path): \(detail)"
+        case .diskFull(let file, let path, let needed, let available):
+            return
+                "not enough disk space for '\(file)' at \(path): \(needed) more bytes needed, \(available) free; "
+                + "free some space or point HF_HUB_CACHE (or HF_HOME) at a larger disk. The partial file is kept "
+                + "and the download resumes from it on the next start"
+        case .corruptBlob(let file, let blob, let expected, let actual):
+            return
+                "the cached '\(file)' is damaged: \(blob) should hash to sha256 \(expected) but hashes to \(actual); "
+                + "delete \(blob) and start again to download it anew"
         }
     }
 }

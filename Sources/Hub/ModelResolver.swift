@@ -7,30 +7,35 @@ import Logging
 public enum ModelResolver {
     /// A local directory is returned as is. Otherwise `model` is a Hub repo id ("org/name"): the needed
     /// files of `revision` are ensured in the cache (downloaded unless offline) and the snapshot directory
-    /// (…/models--org--name/snapshots/<commit>/) is returned.
-    public static func resolve(model: String, revision: String, settings: HubSettings, logger: Logger) async throws
-        -> URL
-    {
-        try await resolve(model: model, revision: revision, settings: settings, logger: logger, policy: .standard)
+    /// (…/models--org--name/snapshots/<commit>/) is returned. `observer` hears each download's progress.
+    public static func resolve(
+        model: String, revision: String, settings: HubSettings, logger: Logger, observer: DownloadObserver? = nil
+    ) async throws -> URL {
+        try await resolve(
+            model: model, revision: revision, settings: settings, logger: logger, policy: .standard,
+            observer: observer)
     }
 
     static func resolve(
         model: String, revision: String, settings: HubSettings, logger: Logger, policy: RetryPolicy,
-        progress: ProgressOutput = .automatic
+        progress: ProgressOutput = .automatic, observer: DownloadObserver? = nil
     ) async throws -> URL {
         if let directory = try localDirectory(model) { return directory }
         let repo = try RepoID(model)
         try HubNames.validateRevision(revision)
         let cache = HubCache(root: settings.cacheDirectory, repo: repo)
         if settings.offline {
-            return try cachedSnapshot(cache: cache, revision: revision, settings: settings)
+            let snapshot = try cachedSnapshot(cache: cache, revision: revision, settings: settings)
+            try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: logger)
+            return snapshot
         }
         if let problem = settings.endpointProblem { throw HubError.invalidEndpoint(problem) }
 
         let transport = HubTransport(idleTimeout: 60)
         defer { transport.invalidate() }
         let api = HubAPI(settings: settings, repo: repo, transport: transport, policy: policy, logger: logger)
-        let online = OnlineResolution(api: api, cache: cache, revision: revision, progress: progress)
+        let online = OnlineResolution(
+            api: api, cache: cache, revision: revision, progress: progress, observer: observer)
         return try await online.run()
     }
 
@@ -82,6 +87,7 @@ private struct OnlineResolution {
     let cache: HubCache
     let revision: String
     let progress: ProgressOutput
+    let observer: DownloadObserver?
 
     private enum Lookup {
         case revision(RevisionInfo)
@@ -92,14 +98,18 @@ private struct OnlineResolution {
         let info: RevisionInfo
         switch try await lookUpRevision() {
         case .revision(let found): info = found
-        case .cachedSnapshot(let snapshot): return snapshot
+        case .cachedSnapshot(let snapshot):
+            try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
+            return snapshot
         }
         let into = api.settings.cacheDirectory.path
         api.logger.info("resolving \(api.repo) at revision '\(revision)' (commit \(info.commit)) into \(into)")
         try await fetchFiles(of: info)
+        let snapshot = cache.snapshot(commit: info.commit)
+        try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
         try cache.writeRef(revision, commit: info.commit)
         cache.tagCacheDirectory()
-        return cache.snapshot(commit: info.commit)
+        return snapshot
     }
 
     private func lookUpRevision() async throws -> Lookup {
@@ -119,7 +129,8 @@ private struct OnlineResolution {
     /// config.json and the tokenizer files, then the weights (and, when sharded, every shard).
     private func fetchFiles(of info: RevisionInfo) async throws {
         let fetcher = SnapshotFetcher(
-            api: api, cache: cache, commit: info.commit, downloader: FileDownloader(api: api, progress: progress))
+            api: api, cache: cache, commit: info.commit,
+            downloader: FileDownloader(api: api, progress: progress, observer: observer))
         let plan = try filePlan(info)
         for file in plan.files { try await fetcher.ensure(file) }
         try await fetcher.ensure(plan.weights.file)

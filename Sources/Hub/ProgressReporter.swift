@@ -8,6 +8,23 @@ import Synchronization
     import Glibc
 #endif
 
+/// How far one file's download has come, for whoever shows the start-up state (the service's /ready).
+public struct DownloadProgress: Sendable, Equatable {
+    public var file: String
+    public var bytesDone: Int64
+    /// Nil while the size is unknown.
+    public var bytesTotal: Int64?
+
+    public init(file: String, bytesDone: Int64, bytesTotal: Int64?) {
+        self.file = file
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+    }
+}
+
+/// Told every change of a download's progress; must be quick (it runs on the transfer's queue).
+public typealias DownloadObserver = @Sendable (DownloadProgress) -> Void
+
 /// Where progress goes; `.automatic` picks the terminal line when stderr is a terminal.
 enum ProgressOutput: Sendable {
     case automatic
@@ -33,17 +50,19 @@ final class ProgressReporter: Sendable {
     private let logger: Logger
     private let draw: (@Sendable (String) -> Void)?
     private let now: @Sendable () -> Double
+    private let observer: DownloadObserver?
     private let start: Double
     private let state: Mutex<State>
 
     /// `now`: seconds on a monotonic clock (injectable so tests can drive the schedule).
     init(
         file: String, total: Int64?, alreadyDone: Int64, output: ProgressOutput, logger: Logger,
-        now: @escaping @Sendable () -> Double = ProgressReporter.monotonicSeconds
+        observer: DownloadObserver? = nil, now: @escaping @Sendable () -> Double = ProgressReporter.monotonicSeconds
     ) {
         self.file = file
         self.logger = logger
         self.now = now
+        self.observer = observer
         switch output {
         case .automatic:
             if isatty(STDERR_FILENO) == 1 {
@@ -64,50 +83,65 @@ final class ProgressReporter: Sendable {
         if draw == nil { logger.info("\(message)") }
         let alreadyDoneState = state.withLock { $0 }
         if draw != nil { redraw(alreadyDoneState, at: start) }
+        notify(alreadyDoneState)
     }
 
     /// The size became known only from the GET (no size in the HEAD answer).
     func setTotal(_ total: Int64) {
-        state.withLock { $0.total = total }
+        notify(state.withLock { state in
+            state.total = total
+            return state
+        })
     }
 
     /// The server ignored our Range and sends the whole file again.
     func restart() {
-        state.withLock {
-            $0.done = 0
-            $0.nextPercentStep = 10
-        }
+        notify(state.withLock { state in
+            state.done = 0
+            state.nextPercentStep = 10
+            return state
+        })
     }
 
     func advance(by count: Int) {
         let time = now()
-        let snapshot: State? = state.withLock { state in
+        let (current, snapshot): (State, State?) = state.withLock { state in
             state.done += Int64(count)
             state.transferred += Int64(count)
-            if draw != nil {
-                guard time - state.lastDraw >= 0.2 else { return nil }
-                state.lastDraw = time
-                return state
-            }
-            var due = time - state.lastLog >= 5
-            if let total = state.total, total > 0 {
-                let percent = state.done * 100 / total
-                if percent >= state.nextPercentStep {
-                    due = true
-                    state.nextPercentStep = (percent / 10 + 1) * 10
-                }
-                if state.done >= total { due = false }  // the end has its own line
-            }
-            guard due else { return nil }
-            state.lastLog = time
-            return state
+            return (state, Self.dueSnapshot(&state, at: time, drawing: draw != nil))
         }
+        notify(current)
         guard let snapshot else { return }
         if draw != nil {
             redraw(snapshot, at: time)
         } else {
             logger.info("\(file): \(describe(snapshot, at: time))")
         }
+    }
+
+    /// The state to show now, or nil when the last line or redraw is recent enough.
+    private static func dueSnapshot(_ state: inout State, at time: Double, drawing: Bool) -> State? {
+        if drawing {
+            guard time - state.lastDraw >= 0.2 else { return nil }
+            state.lastDraw = time
+            return state
+        }
+        var due = time - state.lastLog >= 5
+        if let total = state.total, total > 0 {
+            let percent = state.done * 100 / total
+            if percent >= state.nextPercentStep {
+                due = true
+                state.nextPercentStep = (percent / 10 + 1) * 10
+            }
+            if state.done >= total { due = false }  // the end has its own line
+        }
+        guard due else { return nil }
+        state.lastLog = time
+        return state
+    }
+
+    private func notify(_ state: State) {
+        observer?(DownloadProgress(file: file, bytesDone: state.done, bytesTotal: state.total))
     }
 
     func finish() {

@@ -21,6 +21,10 @@ struct SnapshotFetcher: Sendable {
         if !FileManager.default.fileExists(atPath: blob.path) {
             try createDirectory(cache.blobsDirectory)
             let incomplete = cache.incompleteBlob(etag: metadata.etag)
+            if let size = metadata.size {
+                try DiskSpace.ensureRoom(
+                    for: size - FileDownloader.size(of: incomplete), file: path, in: cache.blobsDirectory)
+            }
             try await downloader.download(
                 from: metadata.downloadURL, to: incomplete, file: path, commit: commit, expectedSize: metadata.size)
             try verify(incomplete, file: path, metadata: metadata)
@@ -28,6 +32,9 @@ struct SnapshotFetcher: Sendable {
                 try replaceItem(at: blob, with: incomplete)
             } catch {
                 throw HubError.cache(path: blob.path, detail: "cannot move the finished download into place")
+            }
+            if HubNames.isSHA256(metadata.etag) {
+                BlobVerifier.markVerified(blob: blob, sha256: metadata.etag, cache: cache, logger: api.logger)
             }
         } else {
             api.logger.debug("\(path): blob \(metadata.etag) already in the cache")

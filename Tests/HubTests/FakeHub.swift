@@ -71,6 +71,9 @@ final class FakeHub: @unchecked Sendable {
         var ignoreRange = false
         /// LFS HEADs redirect (302) to this other server's `/cdn/<sha256>`.
         var cdn: FakeHub?
+        /// Path → bytes after which every GET of that file pauses until the entry is removed (a
+        /// download caught midway, for killing or filling the disk under it).
+        var stallAfter: [String: Int] = [:]
     }
 
     private struct State {
@@ -195,6 +198,8 @@ final class FakeHub: @unchecked Sendable {
         var body = Data()
         /// Send only this many body bytes, then close (a transfer cut off midway).
         var cutAfter: Int?
+        /// Send this many body bytes, then wait while the file's stall switch is on.
+        var stall: (path: String, after: Int)?
     }
 
     private func respond(to request: RecordedRequest) -> Response {
@@ -288,6 +293,7 @@ final class FakeHub: @unchecked Sendable {
                 return cut
             }
             response.cutAfter = cut
+            if let after = faults.stallAfter[path] { response.stall = (path, after) }
         }
         return response
     }
@@ -333,20 +339,32 @@ final class FakeHub: @unchecked Sendable {
         if !isHead {
             bytes.append(response.cutAfter.map { response.body.prefix($0) } ?? response.body)
         }
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let sent = Glibc.send(client, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                guard sent > 0 else { return }
-                offset += sent
-            }
+        if let stall = response.stall, !isHead {
+            let held = bytes.count - response.body.count + stall.after
+            guard sendAll(client, bytes.prefix(held)) else { return }
+            while state.withLock({ $0.faults.stallAfter[stall.path] != nil }) { usleep(20_000) }
+            bytes = bytes.dropFirst(held)
         }
+        _ = sendAll(client, bytes)
         shutdown(client, Int32(SHUT_WR))
         // Drain until the client closes, so the close never turns into a reset that eats the body.
         var sink = [UInt8](repeating: 0, count: 1024)
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         while recv(client, &sink, sink.count, 0) > 0 {}
+    }
+
+    /// False when the client went away.
+    private func sendAll(_ client: Int32, _ bytes: Data) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let sent = Glibc.send(client, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                guard sent > 0 else { return false }
+                offset += sent
+            }
+            return true
+        }
     }
 
     private static func reason(_ status: Int) -> String {
