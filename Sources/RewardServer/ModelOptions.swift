@@ -62,8 +62,9 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The model's directory: `--model` itself when it is a local directory, else the Hub snapshot.
-    func resolveDirectory(logger: Logger) async throws -> URL {
-        try await ModelResolver.resolve(model: model, revision: revision, settings: HubSettings(), logger: logger)
+    func resolveDirectory(logger: Logger, observer: DownloadObserver? = nil) async throws -> URL {
+        try await ModelResolver.resolve(
+            model: model, revision: revision, settings: HubSettings(), logger: logger, observer: observer)
     }
 
     /// Loads the model; download progress and logs go to stderr, since stdout carries the results.

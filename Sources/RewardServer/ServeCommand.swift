@@ -5,6 +5,7 @@ import ArgumentParser
 import Batching
 import Foundation
 import HTTPServer
+import Hub
 import Logging
 import RewardService
 
@@ -13,9 +14,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve POST /score and /rank over HTTP/1.1, batching concurrent requests into one engine.",
         discussion: """
-            Start-up: load the model, run one warm-up pass, start the batcher, listen, then report ready \
-            (GET /ready → 200). SIGTERM/SIGINT: /ready turns 503, the listener closes, requests in flight \
-            finish, the queue drains, and the process exits 0. Logs go to stderr.
+            Start-up: listen at once (GET /health → 200; GET /ready → 503 with the phase: resolving, \
+            downloading with bytes done and total, loading, warming_up; scoring routes → 503 + Retry-After), \
+            then download the model if needed, load it, run one warm-up pass, start the batcher and report \
+            ready (GET /ready → 200). SIGTERM/SIGINT during start-up: the listener closes and the process \
+            exits 0 at once; a partial download stays and resumes at the next start. After ready: /ready \
+            turns 503, the listener closes, requests in flight finish, the queue drains, and the process \
+            exits 0. Logs go to stderr.
 
             \(EnvironmentTwins.helpDiscussion(for: "serve"))
             Hub: HF_HOME (cache at $HF_HOME/hub), HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 (cache only).
@@ -176,11 +181,16 @@ struct ServeCommand: AsyncParsableCommand {
                 "--max-connections is above the descriptor limit: accepts will fail before the cap",
                 metadata: ["maxConnections": "\(configuration.http.maxConnections)", "descriptorLimit": "\(soft)"])
         }
-        let directory = try await model.resolveDirectory(logger: logger)
-        try await ServiceRunner.runUntilShutdownSignal {
-            try ServiceRunner.launch(
-                directory: directory, options: model.encodingOptions, threads: model.threads,
-                configuration: configuration, logger: logger)
+        try await ServiceRunner.serveUntilShutdownSignal(configuration: configuration, logger: logger) {
+            [model] progress in
+            let directory = try await model.resolveDirectory(logger: logger) {
+                progress.downloading(file: $0.file, bytesDone: $0.bytesDone, bytesTotal: $0.bytesTotal)
+            }
+            progress.set(.loading)
+            logger.info("loading model", metadata: ["path": "\(directory.path)", "threads": "\(model.threads)"])
+            return try await ServiceRunner.onOwnThread {
+                try RewardModel(directory: directory, options: model.encodingOptions, threads: model.threads)
+            }
         }
     }
 

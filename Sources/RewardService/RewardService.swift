@@ -88,7 +88,7 @@ final class ServiceState: Sendable {
     let queue: ScoringQueue
     let logger: Logger
     private let readinessValue = Atomic<UInt8>(Readiness.starting.rawValue)
-    private static let router = makeRouter()
+    static let router = makeRouter()
 
     init(model: any ScoringModel, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
         self.model = model

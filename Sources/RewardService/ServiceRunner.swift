@@ -1,6 +1,9 @@
 // Start-up and shutdown order, in one place, callable from the executable and from tests:
-//   load model → warm up → start batcher → listen → ready;
+//   listen (probes answer from the first second) → resolve/download → load model → warm up →
+//   start batcher → ready;
 //   shutdown: not ready → stop accepting and drain in-flight HTTP requests → drain the batcher.
+//   A shutdown signal before ready stops listening and returns at once: a download in progress
+//   leaves its partial file for the next start to resume.
 import Foundation
 import HTTPServer
 import Logging
@@ -11,21 +14,10 @@ public final class ServiceRunner: Sendable {
     /// The bound port (the configured one, or the kernel's pick for port 0).
     public let port: Int
 
-    private init(service: RewardService, server: HTTPServer, port: Int) {
+    init(service: RewardService, server: HTTPServer, port: Int) {
         self.service = service
         self.server = server
         self.port = port
-    }
-
-    /// Loads the model from `directory`, then `start`s. The load and warm-up time is reported as
-    /// `reward_model_load_seconds`.
-    public static func launch(
-        directory: URL, options: EncodingOptions, threads: Int, configuration: ServiceConfiguration, logger: Logger
-    ) throws -> ServiceRunner {
-        let begin = ContinuousClock.now
-        logger.info("loading model", metadata: ["path": "\(directory.path)", "threads": "\(threads)"])
-        let model = try RewardModel(directory: directory, options: options, threads: threads)
-        return try start(model: model, configuration: configuration, logger: logger, loadStarted: begin)
     }
 
     /// Warms `model` up, starts the batcher, listens, and marks the service ready.
@@ -33,40 +25,21 @@ public final class ServiceRunner: Sendable {
         model: any ScoringModel, configuration: ServiceConfiguration, logger: Logger,
         loadStarted: ContinuousClock.Instant = .now, metrics: ServiceMetrics? = nil
     ) throws -> ServiceRunner {
-        let warmUpStart = ContinuousClock.now
-        let tokensPerSecond = try EngineCalibration.warmUp(model)
-        let loaded = ContinuousClock.now
-        var configuration = configuration
-        if configuration.requests.maxRequestTokens == nil {
-            configuration.requests.maxRequestTokens = EngineCalibration.maxRequestTokens(
-                tokensPerSecond: tokensPerSecond, requestTimeout: configuration.requests.requestTimeout,
-                maxInputLength: model.modelDescription.maxInputLength)
-        }
-        let service = RewardService(
-            model: model, configuration: configuration, logger: logger,
-            metrics: metrics ?? ServiceMetrics(version: RewardService.version))
-        service.metrics.recordModelLoad(loaded - loadStarted)
-        let server = HTTPServer(configuration: configuration.http, handler: service, logger: logger)
+        let metrics = metrics ?? ServiceMetrics(version: RewardService.version)
+        let warmed = try WarmedService(
+            model: model, configuration: configuration, logger: logger, loadStarted: loadStarted, metrics: metrics)
+        let server = HTTPServer(configuration: configuration.http, handler: warmed.service, logger: logger)
         let port: Int
         do {
             port = try server.start()
         } catch {
-            service.markDraining()
-            service.state.queue.batcher.shutdown()
+            warmed.service.markDraining()
+            warmed.service.state.queue.batcher.shutdown()
             throw error
         }
-        service.markReady()
-        logger.info(
-            "ready",
-            metadata: configuration.logMetadata.mapValues { .string($0) }.merging(
-                [
-                    "port": "\(port)", "loadSeconds": "\((loaded - loadStarted).seconds)",
-                    "warmUpSeconds": "\((loaded - warmUpStart).seconds)", "model": "\(model.modelDescription.path)",
-                    "engineTokensPerSecond": "\(Int(tokensPerSecond))",
-                    "maxRequestTokens": "\(service.configuration.requests.maxRequestTokens ?? 0)",
-                ]
-            ) { $1 })
-        return ServiceRunner(service: service, server: server, port: port)
+        warmed.service.markReady()
+        warmed.logReady(port: port)
+        return ServiceRunner(service: warmed.service, server: server, port: port)
     }
 
     /// Not ready → stop accepting, finish in-flight requests → drain the batcher. Idempotent.
@@ -77,20 +50,64 @@ public final class ServiceRunner: Sendable {
         service.state.logger.info("service stopped")
     }
 
-    /// Watches SIGTERM and SIGINT from before `start` runs (so a signal during model loading is not
-    /// fatal and a signal right after "ready" is not lost), then shuts down on the first one.
-    /// Returns the signal number once the drain is complete.
+    /// Listens at once (probes answer from the first second, /ready with the start-up phase), runs
+    /// `prepare` (resolve, download and load the model, reporting to the progress it is given), warms
+    /// up and turns ready; then serves until SIGTERM or SIGINT. A signal during start-up stops
+    /// listening and returns without waiting for the preparation, so a download stops promptly and
+    /// its partial file stays for the next start. Returns the signal number.
     @discardableResult
-    public static func runUntilShutdownSignal(_ start: () throws -> ServiceRunner) async throws -> Int32 {
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let watcher = ShutdownSignal { continuation.yield($0) }
+    public static func serveUntilShutdownSignal(
+        configuration: ServiceConfiguration, logger: Logger, metrics: ServiceMetrics? = nil,
+        prepare: @escaping @Sendable (StartupProgress) async throws -> any ScoringModel
+    ) async throws -> Int32 {
+        enum Event {
+            case signal(Int32)
+            case started(Result<ServiceRunner, any Error>)
+        }
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let watcher = ShutdownSignal { continuation.yield(.signal($0)) }
         defer { watcher.cancel() }
-        let runner = try start()
-        var iterator = signals.makeAsyncIterator()
-        // nil only when the waiting task is cancelled: shut down then too, as for SIGTERM.
-        let number = await iterator.next() ?? SIGTERM
-        runner.service.state.logger.info("shutdown signal", metadata: ["signal": "\(number)"])
-        await runner.shutdown()
-        return number
+        let launcher = try ServiceLauncher.listen(configuration: configuration, logger: logger, metrics: metrics)
+        let startup = Task {
+            do {
+                continuation.yield(.started(.success(try await launcher.launch(prepare))))
+            } catch {
+                continuation.yield(.started(.failure(error)))
+            }
+        }
+        var iterator = events.makeAsyncIterator()
+        switch await iterator.next() ?? .signal(SIGTERM) {
+        case .signal(let number):
+            logger.info(
+                "shutdown signal during start-up; stopping without waiting for it",
+                metadata: ["signal": "\(number)", "phase": "\(launcher.progress.current.name)"])
+            startup.cancel()
+            await launcher.abandon()
+            return number
+        case .started(.failure(let error)):
+            await launcher.abandon()
+            throw error
+        case .started(.success(let runner)):
+            var number = SIGTERM
+            while let event = await iterator.next() {
+                if case .signal(let received) = event {
+                    number = received
+                    break
+                }
+            }
+            logger.info("shutdown signal", metadata: ["signal": "\(number)"])
+            await runner.shutdown()
+            return number
+        }
+    }
+
+    /// Runs blocking work (loading weights, the warm-up pass) on a thread of its own, so the
+    /// concurrency pool stays free for the signal watcher and the rest of the process.
+    public static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 }

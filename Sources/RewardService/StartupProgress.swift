@@ -1,0 +1,72 @@
+// What a starting service is waiting for, as /ready reports it before the model is in place:
+// resolving the model (cache or Hub), downloading (file, bytes done and total), loading the
+// weights, warming the engine up; or, after a shutdown signal during start-up, stopping.
+import Foundation
+import Synchronization
+
+public enum StartupPhase: Sendable, Equatable {
+    case resolving
+    case downloading(file: String, bytesDone: Int64, bytesTotal: Int64?)
+    case loading
+    case warmingUp
+    /// A shutdown signal arrived before the service was ready.
+    case stopping
+
+    var name: String {
+        switch self {
+        case .resolving: "resolving"
+        case .downloading: "downloading"
+        case .loading: "loading"
+        case .warmingUp: "warming_up"
+        case .stopping: "stopping"
+        }
+    }
+}
+
+/// The current phase, set by the start-up sequence and read by the probes on the event loop.
+public final class StartupProgress: Sendable {
+    private let phase = Mutex(StartupPhase.resolving)
+
+    public init() {}
+
+    public var current: StartupPhase { phase.withLock { $0 } }
+
+    public func set(_ next: StartupPhase) {
+        phase.withLock { current in
+            // Once stopping, a late progress report from the cancelled download does not undo it.
+            if current != .stopping { current = next }
+        }
+    }
+
+    /// Called for every change of a download's progress (by the Hub client).
+    public func downloading(file: String, bytesDone: Int64, bytesTotal: Int64?) {
+        set(.downloading(file: file, bytesDone: bytesDone, bytesTotal: bytesTotal))
+    }
+}
+
+/// The body of /ready's 503 during start-up.
+struct StartupStatus: Codable, Sendable, Equatable {
+    struct Download: Codable, Sendable, Equatable {
+        var file: String
+        var bytesDone: Int64
+        var bytesTotal: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case file
+            case bytesDone = "bytes_done"
+            case bytesTotal = "bytes_total"
+        }
+    }
+
+    var status: String
+    var phase: String
+    var download: Download?
+
+    init(_ phase: StartupPhase) {
+        status = phase == .stopping ? "shutting_down" : "starting"
+        self.phase = phase.name
+        if case .downloading(let file, let done, let total) = phase {
+            download = Download(file: file, bytesDone: done, bytesTotal: total)
+        }
+    }
+}
