@@ -47,7 +47,7 @@ USER 10001:10001
 EXPOSE 8080
 # /health answers while the process runs, whatever the model is doing; readiness is /ready. The start period
 # covers a first start that downloads the model (~440 MB) before the listener may be up.
-HEALTHCHECK --interval=30s --timeout=5s --retries=3 --start-period=300s \
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 --start-period=10s \
     CMD ["sh", "-c", "curl -fsS -o /dev/null http://127.0.0.1:${REWARD_SERVER_PORT:-8080}/health || exit 1"]
 ENTRYPOINT ["reward-server"]
 CMD ["serve", "--host", "0.0.0.0"]
