@@ -88,19 +88,21 @@ final class ProgressReporter: Sendable {
 
     /// The size became known only from the GET (no size in the HEAD answer).
     func setTotal(_ total: Int64) {
-        notify(state.withLock { state in
-            state.total = total
-            return state
-        })
+        notify(
+            state.withLock { state in
+                state.total = total
+                return state
+            })
     }
 
     /// The server ignored our Range and sends the whole file again.
     func restart() {
-        notify(state.withLock { state in
-            state.done = 0
-            state.nextPercentStep = 10
-            return state
-        })
+        notify(
+            state.withLock { state in
+                state.done = 0
+                state.nextPercentStep = 10
+                return state
+            })
     }
 
     func advance(by count: Int) {

@@ -13,7 +13,8 @@ public final class ServiceLauncher: Sendable {
     let configuration: ServiceConfiguration
     let logger: Logger
 
-    private init(server: HTTPServer, port: Int, gate: ServiceGate, configuration: ServiceConfiguration, logger: Logger) {
+    private init(server: HTTPServer, port: Int, gate: ServiceGate, configuration: ServiceConfiguration, logger: Logger)
+    {
         self.server = server
         self.port = port
         self.progress = gate.progress

@@ -39,7 +39,9 @@ import Testing
             #expect(killed?.bySignal == true && killed?.status == SIGKILL)
             // Nothing a later start would trust: no blob, no link, no ref; only the partial file.
             #expect(layout.blobNames.filter { $0.hasPrefix(sha) } == ["\(sha).incomplete"])
-            #expect(!FileManager.default.fileExists(atPath: layout.snapshot(repo.commit).appendingPathComponent(Self.weights).path))
+            #expect(
+                !FileManager.default.fileExists(
+                    atPath: layout.snapshot(repo.commit).appendingPathComponent(Self.weights).path))
             #expect(!FileManager.default.fileExists(atPath: layout.ref("main").path))
 
             hub.setFaults { $0.stallAfter = [:] }
@@ -70,7 +72,8 @@ import Testing
             let environment = Self.environment(hub: hub, home: home)
             let arguments = ["serve", "--model", repoID, "--host", "127.0.0.1", "--port", "0", "--threads", "1"]
             let first = try ChildProcess(arguments, environment: environment)
-            let port = try #require(await first.port(fromLineEndingWith: "listening before the model is loaded"), "\(first.stderr)")
+            let port = try #require(
+                await first.port(fromLineEndingWith: "listening before the model is loaded"), "\(first.stderr)")
             #expect(await eventually { FileDownloader.size(of: Self.incomplete(layout, sha)) == Int64(Self.heldAt) })
 
             #expect(try rawHTTP(port: port, "GET", "/health").hasPrefix("HTTP/1.1 200"))

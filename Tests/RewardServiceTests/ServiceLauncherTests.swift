@@ -13,8 +13,14 @@ import Testing
 private struct StartupBody: Decodable {
     struct Download: Decodable {
         var file: String
-        var bytes_done: Int64
-        var bytes_total: Int64?
+        var bytesDone: Int64
+        var bytesTotal: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case file
+            case bytesDone = "bytes_done"
+            case bytesTotal = "bytes_total"
+        }
     }
     var status: String
     var phase: String
@@ -60,7 +66,7 @@ private final class PreparationGate: Sendable {
     let body = try ready.decoded(StartupBody.self)
     #expect(body.status == "starting" && body.phase == "downloading")
     #expect(body.download?.file == "model.safetensors")
-    #expect(body.download?.bytes_done == 1200 && body.download?.bytes_total == 5000)
+    #expect(body.download?.bytesDone == 1200 && body.download?.bytesTotal == 5000)
     #expect(score.status == 503 && score.headers["retry-after"] != nil)
     #expect(score.text.contains(#""type":"not_ready""#))
     #expect(info.status == 503)
