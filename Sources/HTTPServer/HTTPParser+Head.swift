@@ -22,15 +22,16 @@ extension HTTPParser {
 
     /// Rejects bytes that cannot begin a request as soon as they arrive, rather than once the line is
     /// complete (a TLS ClientHello or binary junk may never send a line feed, and would otherwise hold
-    /// the connection until the header timeout). Looks at the bytes before the first SP, CR or LF:
-    /// each must be a method tchar. Applied whether or not the line is complete, so the outcome does
-    /// not depend on how the bytes were split.
+    /// the connection until the header timeout). Looks at the bytes before the first SP, CR or LF,
+    /// within the first 64 (junk shows at once; rescanning stays cheap when a line arrives byte by
+    /// byte): each must be a method tchar. Applied whether or not the line is complete, so the outcome
+    /// does not depend on how the bytes were split.
     private func screenMethodPrefix() -> HTTPParseError? {
         buffer.withUnsafeBufferPointer { bytes in
             guard index < bytes.count else { return nil }
             // A TLS record header (handshake content type 0x16) is never an HTTP method.
             if bytes[index] == 0x16 { return .tlsHandshake }
-            for position in index..<bytes.count {
+            for position in index..<min(bytes.count, index + 64) {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") { return nil }
                 if byte == 0 { return .nulByte }

@@ -37,17 +37,19 @@ public final class ServiceLauncher: Sendable {
 
     /// Runs `prepare` (which reports its phases to `progress`), warms the model up on a thread of its
     /// own, installs the service and marks it ready. Load and warm-up time go to
-    /// `reward_model_load_seconds`.
+    /// `reward_model_load_seconds`, counted from the `loading` phase (a download is not a load).
     public func launch(
         _ prepare: @Sendable (StartupProgress) async throws -> any ScoringModel
     ) async throws -> ServiceRunner {
         let begin = ContinuousClock.now
         let model = try await prepare(progress)
         try Task.checkCancellation()
+        let loadStarted = progress.loadingStarted ?? begin
         progress.set(.warmingUp)
         let warmed = try await ServiceRunner.onOwnThread { [configuration, logger, gate] in
             try WarmedService(
-                model: model, configuration: configuration, logger: logger, loadStarted: begin, metrics: gate.metrics)
+                model: model, configuration: configuration, logger: logger, loadStarted: loadStarted,
+                metrics: gate.metrics)
         }
         gate.install(warmed.service)
         warmed.service.markReady()

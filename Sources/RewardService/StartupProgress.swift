@@ -25,16 +25,26 @@ public enum StartupPhase: Sendable, Equatable {
 
 /// The current phase, set by the start-up sequence and read by the probes on the event loop.
 public final class StartupProgress: Sendable {
-    private let phase = Mutex(StartupPhase.resolving)
+    private struct State {
+        var phase = StartupPhase.resolving
+        /// When loading began: the model-load metric counts from here, not from the download.
+        var loadingStarted: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var current: StartupPhase { phase.withLock { $0 } }
+    public var current: StartupPhase { state.withLock { $0.phase } }
+
+    var loadingStarted: ContinuousClock.Instant? { state.withLock { $0.loadingStarted } }
 
     public func set(_ next: StartupPhase) {
-        phase.withLock { current in
+        state.withLock { state in
             // Once stopping, a late progress report from the cancelled download does not undo it.
-            if current != .stopping { current = next }
+            guard state.phase != .stopping else { return }
+            state.phase = next
+            if next == .loading, state.loadingStarted == nil { state.loadingStarted = .now }
         }
     }
 
