@@ -13,10 +13,18 @@ import Logging
 #endif
 
 enum BlobVerifier {
-    /// Checks every LFS file of `snapshot` (a link into `blobs/` named by sha256).
-    static func verify(snapshot: URL, cache: HubCache, logger: Logger) throws {
-        for (file, blob, sha) in lfsEntries(of: snapshot) {
-            try verify(blob: blob, sha256: sha, file: file, cache: cache, logger: logger)
+    /// Checks every LFS file of `snapshot` (a link into `blobs/` named by sha256), on a thread of its
+    /// own: hashing takes seconds, and the caller's concurrency pool may be one thread wide.
+    static func verify(snapshot: URL, cache: HubCache, logger: Logger) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        for (file, blob, sha) in lfsEntries(of: snapshot) {
+                            try verify(blob: blob, sha256: sha, file: file, cache: cache, logger: logger)
+                        }
+                    })
+            }.start()
         }
     }
 

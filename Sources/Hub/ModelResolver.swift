@@ -26,7 +26,7 @@ public enum ModelResolver {
         let cache = HubCache(root: settings.cacheDirectory, repo: repo)
         if settings.offline {
             let snapshot = try cachedSnapshot(cache: cache, revision: revision, settings: settings)
-            try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: logger)
+            try await BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: logger)
             return snapshot
         }
         if let problem = settings.endpointProblem { throw HubError.invalidEndpoint(problem) }
@@ -99,14 +99,14 @@ private struct OnlineResolution {
         switch try await lookUpRevision() {
         case .revision(let found): info = found
         case .cachedSnapshot(let snapshot):
-            try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
+            try await BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
             return snapshot
         }
         let into = api.settings.cacheDirectory.path
         api.logger.info("resolving \(api.repo) at revision '\(revision)' (commit \(info.commit)) into \(into)")
         try await fetchFiles(of: info)
         let snapshot = cache.snapshot(commit: info.commit)
-        try BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
+        try await BlobVerifier.verify(snapshot: snapshot, cache: cache, logger: api.logger)
         try cache.writeRef(revision, commit: info.commit)
         cache.tagCacheDirectory()
         return snapshot
