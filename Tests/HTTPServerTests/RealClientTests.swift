@@ -29,6 +29,19 @@ import Testing
         }
     }
 
+    /// curl speaking https:// to the plain-HTTP port: its ClientHello gets the 400 at once, so the
+    /// handshake fails (exit 35, not curl's timeout 28) long before the 600 s header timeout.
+    @Test func curlSpeakingTLSToThePlainPortFailsAtOnce() async throws {
+        let configuration = testConfiguration { $0.timeouts.header = .seconds(600) }
+        try await withServer(configuration) { _, port in
+            guard
+                let run = try runExternal(
+                    "curl", ["-sS", "-k", "--max-time", "10", "https://127.0.0.1:\(port)/health"])
+            else { return }
+            #expect(run.status == 35, "\(run.stderr)")
+        }
+    }
+
     @Test func curlChunkedUpload() async throws {
         try await withServer { _, port in
             let body = Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 % 251) })

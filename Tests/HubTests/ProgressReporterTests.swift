@@ -26,6 +26,24 @@ import Testing
         #expect(middle.allSatisfy { $0.contains("/s") && $0.contains("ETA") })
     }
 
+    /// The observer (the service's /ready) hears every change: the resumed start, each chunk, a
+    /// restart from 0, and a size learnt late; not throttled like the log lines.
+    @Test func theObserverHearsEveryChangeOfProgress() {
+        let heard = Mutex<[DownloadProgress]>([])
+        let reporter = ProgressReporter(
+            file: "w.bin", total: nil, alreadyDone: 300, output: .log, logger: LogRecorder().logger,
+            observer: { progress in heard.withLock { $0.append(progress) } })
+        reporter.advance(by: 100)
+        reporter.setTotal(1000)
+        reporter.restart()
+        reporter.advance(by: 50)
+        let done = heard.withLock { $0 }.map(\.bytesDone)
+        let totals = heard.withLock { $0 }.map(\.bytesTotal)
+        #expect(done == [300, 400, 400, 0, 50])
+        #expect(totals == [nil, nil, 1000, 1000, 1000])
+        #expect(heard.withLock { $0 }.allSatisfy { $0.file == "w.bin" })
+    }
+
     @Test func slowDownloadsLogAtLeastEveryFiveSeconds() {
         let logs = LogRecorder()
         let clock = ManualClock()
