@@ -41,7 +41,7 @@ final class ChildProcess: Sendable {
 
     /// The exit status once the process has ended, or nil (after a SIGKILL) if it is still running
     /// after `timeout`, so a hung child fails the test instead of hanging it.
-    func exitStatus(within timeout: Duration = .seconds(60)) async -> (status: Int32, bySignal: Bool)? {
+    func exitStatus(within timeout: Duration = .seconds(120)) async -> (status: Int32, bySignal: Bool)? {
         guard await eventually(timeout: timeout, { !self.process.isRunning }) else {
             signal(SIGKILL)
             process.waitUntilExit()
@@ -52,7 +52,7 @@ final class ChildProcess: Sendable {
     }
 
     /// The port from the first stderr line ending with `message` (text logs: `… port=NNNN … message`).
-    func port(fromLineEndingWith message: String, timeout: Duration = .seconds(60)) async -> Int? {
+    func port(fromLineEndingWith message: String, timeout: Duration = .seconds(120)) async -> Int? {
         var found: Int?
         _ = await eventually(timeout: timeout) {
             guard let line = self.stderr.split(separator: "\n").first(where: { $0.hasSuffix(message) }) else {
@@ -71,8 +71,9 @@ private final class Collected: Sendable {
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
 }
 
-/// Polls `condition` every 20 ms without holding a thread of the concurrency pool.
-func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` every 20 ms without holding a thread of the concurrency pool. The timeout is
+/// generous: child processes start slowly on a loaded machine, and a passing test never waits for it.
+func eventually(timeout: Duration = .seconds(120), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
