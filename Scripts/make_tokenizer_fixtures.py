@@ -191,12 +191,26 @@ def encode_row(tok: Tokenizer, case: dict) -> dict:
     return row
 
 
+# The fixtures' own special tokens in text (each tokenizer also sees the others' as plain text),
+# with the spacing that lstrip (<mask>) and the Metaspace prefix are sensitive to.
+SPECIAL_TEXTS = [
+    "a <mask> b", "a<mask>b", "  <mask>  ", "<mask>", "x <mask><mask> y", "<s>x</s>", "<s> x </s></s> y </s>",
+    "<pad><unk>", "< s>", "<s >", "<MASK>", "[CLS] a [SEP] b", "[MASK]", "x[MASK]y", " [SEP] ", "[PAD][UNK]",
+    "\u2581 <mask>", "\u2581\u2581a", "\u2581", "a \u2581 b", "<mask>\n\n", "\t<mask>\tb", "[CLS]", "ab[SEP]",
+]
+
+
 def corpus(seed: int) -> list[dict]:
     cases = [{"category": c.category, "first": c.first, "second": c.second, "max_length": c.max_length,
               "truncation_side": c.side}
              for c in TokCorpus(seed).build() if c.category not in DROPPED_CATEGORIES]
     cases += [{"category": category, "first": first, "second": second, "max_length": None,
                "truncation_side": "right"} for category, first, second in scalar_class_cases(seed)]
+    for index, text in enumerate(SPECIAL_TEXTS):
+        other = SPECIAL_TEXTS[(index * 7 + 3) % len(SPECIAL_TEXTS)]
+        for first, second in [(text, None), (text, other), (other, text)]:
+            cases.append({"category": "special_tokens_of_the_fixtures", "first": first, "second": second,
+                          "max_length": None, "truncation_side": "right"})
     return cases
 
 
