@@ -18,14 +18,15 @@ import Testing
         var truncation_side: String
     }
 
+    /// `{}` for a corpus line the tokenizer has no golden for (suffix-bpe covers every fourth).
     struct Golden: Decodable {
-        var ids: [Int32]
+        var ids: [Int32]?
         var type_ids: [Int32]?
     }
 
     static let reportedMismatches = 10
 
-    @Test(arguments: ["roberta-bpe", "deberta-unigram", "xlmr-unigram"])
+    @Test(arguments: ["roberta-bpe", "deberta-unigram", "xlmr-unigram", "suffix-bpe"])
     func idsMatchTokenizers(_ name: String) throws {
         let directory = Fixtures.url("tokenizers/\(name)")
         let cases = try Self.read(CorpusCase.self, Fixtures.url("tokenizers/corpus.jsonl"))
@@ -39,20 +40,24 @@ import Testing
             return
         }
         var mismatches = 0
+        var checked = 0
         for (corpusCase, golden) in zip(cases, goldens) {
+            guard let ids = golden.ids else { continue }
+            checked += 1
             let truncation = corpusCase.max_length.map {
                 Truncation(maxLength: $0, side: corpusCase.truncation_side == "left" ? .left : .right)
             }
             let encoding = tokenizer.encode(
                 corpusCase.first, corpusCase.second, truncation: truncation, typeIds: .segments)
-            let expectedTypeIds = golden.type_ids ?? Array(repeating: 0, count: golden.ids.count)
-            guard encoding.ids != golden.ids || encoding.typeIds != expectedTypeIds else { continue }
+            let expectedTypeIds = golden.type_ids ?? Array(repeating: 0, count: ids.count)
+            guard encoding.ids != ids || encoding.typeIds != expectedTypeIds else { continue }
             mismatches += 1
             if mismatches <= Self.reportedMismatches {
-                Issue.record(Comment(rawValue: Self.describe(corpusCase, expected: golden.ids, actual: encoding)))
+                Issue.record(Comment(rawValue: Self.describe(corpusCase, expected: ids, actual: encoding)))
             }
         }
-        #expect(mismatches == 0, "\(name): \(cases.count - mismatches)/\(cases.count) match")
+        #expect(checked >= 300)
+        #expect(mismatches == 0, "\(name): \(checked - mismatches)/\(checked) match")
     }
 
     static func read<T: Decodable>(_ type: T.Type, _ url: URL) throws -> [T] {
