@@ -19,7 +19,7 @@ extension PipelineTokenizer {
     }
 }
 
-private struct TokenizerJSONReader {
+struct TokenizerJSONReader {
     var reader: FieldReader
 
     func unsupported(_ fields: JSONFields, _ what: String) -> TokenizerError {
