@@ -49,9 +49,11 @@ struct ByteTrie: Sendable {
         return trie
     }
 
-    /// Calls `found(length, value)` for each key that `bytes[start...]` begins with, shortest first.
-    func forEachPrefix(of bytes: [UInt8], from start: Int, _ found: (Int, Int32) -> Void) {
-        guard !values.isEmpty else { return }
+    /// Calls `found(length, value)` for each key that `bytes[start...]` begins with, shortest first;
+    /// returns how many bytes the walk went through (its cost, for the caller's stop check).
+    @discardableResult
+    func forEachPrefix(of bytes: [UInt8], from start: Int, _ found: (Int, Int32) -> Void) -> Int {
+        guard !values.isEmpty else { return 0 }
         var node = 0
         var position = start
         while position < bytes.count, let child = child(of: node, bytes[position]) {
@@ -59,6 +61,7 @@ struct ByteTrie: Sendable {
             position += 1
             if values[node] >= 0 { found(position - start, values[node]) }
         }
+        return position - start
     }
 
     private func child(of node: Int, _ byte: UInt8) -> Int? {

@@ -13,6 +13,9 @@ struct PrecompiledCharsmap: Sendable {
     private let units: [UInt32]
     /// The replacement strings, NUL-terminated, addressed by the trie's values.
     private let replacements: [UInt8]
+    /// Where each NUL of `replacements` is, ascending: a string's end is found by binary search,
+    /// not by scanning (a hostile blob without NULs must not make every look-up cost its size).
+    private let terminators: [Int]
 
     /// Parses the blob: a little-endian u32 byte size of the trie, the trie, then the strings.
     init(blob: [UInt8]) throws(PrecompiledCharsmapError) {
@@ -29,17 +32,23 @@ struct PrecompiledCharsmap: Sendable {
                 | UInt32(blob[base + 3]) << 24
         }
         self.units = units
-        self.replacements = Array(blob[(4 + trieBytes)...])
+        let replacements = Array(blob[(4 + trieBytes)...])
+        self.replacements = replacements
+        self.terminators = replacements.indices.filter { replacements[$0] == 0 }
     }
 
     /// The replacement of the shortest key that is a prefix of `key` (spm_precompiled's
     /// `transform`); nil when no key is a prefix of it (or the trie is broken there).
     func replacement(for key: some Collection<UInt8>) -> ArraySlice<UInt8>? {
         guard let value = firstPrefixValue(of: key), value < replacements.count else { return nil }
-        let start = value
-        var end = start
-        while end < replacements.count && replacements[end] != 0 { end += 1 }
-        return replacements[start..<end]
+        var low = 0
+        var high = terminators.count
+        while low < high {
+            let middle = (low + high) / 2
+            if terminators[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        let end = low < terminators.count ? terminators[low] : replacements.count
+        return replacements[value..<end]
     }
 
     /// Darts-clone common-prefix search, stopping at the first (shortest) key found.

@@ -49,9 +49,7 @@ struct Unigram: Sendable {
             let scalarLength = Self.utf8Length(leadingByte: bytes[start])
             let scoreHere = best[start].score
             var coversScalar = false
-            var work = 1
-            trie.forEachPrefix(of: bytes, from: start) { length, id in
-                work += 1
+            let walked = trie.forEachPrefix(of: bytes, from: start) { length, id in
                 let candidate = scoreHere + pieces[Int(id)].score
                 let end = start + length
                 if best[end].start < 0 || candidate > best[end].score {
@@ -59,7 +57,7 @@ struct Unigram: Sendable {
                 }
                 if length == scalarLength { coversScalar = true }
             }
-            try stop.record(work)
+            try stop.record(1 + walked)
             if !coversScalar {
                 let end = min(start + scalarLength, bytes.count)
                 let candidate = scoreHere + unknownScore

@@ -60,6 +60,28 @@ import Testing
         #expect(mismatches == 0, "\(name): \(checked - mismatches)/\(checked) match")
     }
 
+    /// The generic pipeline also runs WordPiece (BertNormalizer, BertPreTokenizer, TemplateProcessing)
+    /// and matches the BERT goldens for the cased tokenizer.json (which TextTokenizer gives to
+    /// BertTokenizer).
+    @Test func theWordPiecePipelineMatchesTheBERTGoldens() throws {
+        let tokenizer = try PipelineTokenizer(tokenizerJSON: Fixtures.url("models/tiny-v2-cased-st/tokenizer.json"))
+        let cases = try GoldenParityTests.readCases(Fixtures.url("goldens/tokenizer-cased.jsonl"))
+        var mismatches = 0
+        for golden in cases {
+            let truncation = golden.max_length.map {
+                Truncation(maxLength: $0, side: golden.truncation_side == "left" ? .left : .right)
+            }
+            let encoding = tokenizer.encode(golden.first, golden.second, truncation: truncation, typeIds: .segments)
+            let expected = Encoding(ids: golden.ids, tokens: golden.tokens, typeIds: golden.type_ids)
+            guard encoding != expected else { continue }
+            mismatches += 1
+            if mismatches <= Self.reportedMismatches {
+                Issue.record(Comment(rawValue: GoldenParityTests.describe(golden, encoding)))
+            }
+        }
+        #expect(mismatches == 0, "\(cases.count - mismatches)/\(cases.count) match")
+    }
+
     static func read<T: Decodable>(_ type: T.Type, _ url: URL) throws -> [T] {
         let text = try String(contentsOf: url, encoding: .utf8)
         let decoder = JSONDecoder()

@@ -196,6 +196,28 @@ import Testing
         }
     }
 
+    /// A 1,000-byte piece that the text matches almost everywhere makes Viterbi walk ~1,000 bytes
+    /// per position: the walk itself is counted, so the stop condition is still polled in step
+    /// with the real work (about one poll per 4,096 bytes walked; it was one per piece found).
+    @Test func aHugePieceIsPolledInStepWithTheWalk() throws {
+        let tokenizer = try Self.load(Self.unigramJSON {
+            var model = $0["model"] as! [String: Any]
+            model["vocab"] = [["<unk>", 0.0], ["a", -1.0], [String(repeating: "a", count: 1_000), -2.0]]
+            $0["model"] = model
+            $0["normalizer"] = NSNull()
+            $0["pre_tokenizer"] = NSNull()
+        })
+        var polls = 0
+        let encoding = try tokenizer.encode(String(repeating: "a", count: 2_000)) {
+            polls += 1
+            return false
+        }
+        #expect(encoding.ids == [2, 2])
+        let walked = 1_000 * 1_000 + 1_000 * 1_001 / 2  // positions before the last 1,000 walk 1,000 bytes
+        // A poll may come up to one walk (1,001 units) late: a record overshoots the interval.
+        #expect(polls >= walked / (StopCheck<Never>.interval + 1_001), "\(polls) polls")
+    }
+
     @Test func repeatedScalarRegexes() {
         #expect(TokenizerJSONReader.repeatedScalar(" {2,}")?.minimum == 2)
         #expect(TokenizerJSONReader.repeatedScalar("▁{3,}")?.scalar == "▁")
