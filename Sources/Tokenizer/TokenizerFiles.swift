@@ -184,7 +184,7 @@ struct TokenizerFiles {
     /// token. The default 100 MB input limit applies; WordPiece tokenizer files are a few MB.
     private static let jsonOptions = JSONParseOptions(duplicateKeys: .lastWins, maxDepth: 256)
 
-    private static func readJSON(_ url: URL) throws -> (path: String, json: JSONValue)? {
+    static func readJSON(_ url: URL) throws -> (path: String, json: JSONValue)? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let bytes = try readBytes(url)
         do {
