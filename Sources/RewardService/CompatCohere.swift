@@ -74,6 +74,7 @@ extension ServiceState {
     func cohereRerank(_ request: HTTPRequest, apiVersion: String, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
+            try CompatFields.checkModel(body)
             let query = try CompatFields.read { () throws(JSONFieldError) in try body.required("query", .string) }
             let documents = try CohereRequest.documents(body)
             try CompatFields.checkCount(documents.count, field: "documents", limits: configuration.requests)

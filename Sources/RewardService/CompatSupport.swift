@@ -99,6 +99,11 @@ enum CompatFields {
         try RequestValidation.alpha(try read { () throws(JSONFieldError) in try body.optional("alpha", .double) }, limits: limits)
     }
 
+    /// `model` is accepted and ignored (one model is served), but must be a string when given.
+    static func checkModel(_ body: JSONFields) throws(ServiceError) {
+        _ = try read { () throws(JSONFieldError) in try body.optional("model", .string) }
+    }
+
     static func bool(_ body: JSONFields, _ key: String) throws(ServiceError) -> Bool? {
         try read { () throws(JSONFieldError) in try body.optional(key, .bool) }
     }

@@ -84,18 +84,23 @@ enum TEIRequest {
 
     /// TEI's `raw_scores`, or the Hugging Face Inference `parameters.function_to_apply`
     /// ("sigmoid", "softmax": activated; "none": raw).
+    /// Both are checked; `raw_scores`, when given, decides.
     static func activate(_ body: JSONFields) throws(ServiceError) -> Bool {
-        if let raw = try CompatFields.bool(body, "raw_scores") { return !raw }
-        guard let parameters = body.member("parameters") else { return true }
-        let function = try CompatFields.read { () throws(JSONFieldError) in
-            _ = try parameters.read(.object)
-            return try parameters.optional("function_to_apply", .string)
+        let raw = try CompatFields.bool(body, "raw_scores")
+        var function: String?
+        if let parameters = body.member("parameters") {
+            function = try CompatFields.read { () throws(JSONFieldError) in
+                _ = try parameters.read(.object)
+                return try parameters.optional("function_to_apply", .string)
+            }
         }
+        let activate: Bool
         switch function?.lowercased() {
-        case nil, "sigmoid", "softmax": return true
-        case "none": return false
+        case nil, "sigmoid", "softmax": activate = true
+        case "none": activate = false
         case let other?: throw .validation("parameters.function_to_apply must be sigmoid, softmax or none, got '\(other)'")
         }
+        return raw.map { !$0 } ?? activate
     }
 }
 

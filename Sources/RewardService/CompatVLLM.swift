@@ -103,11 +103,14 @@ enum VLLMRequest {
     }
 
     /// vLLM's switch and its older names; on when none is given.
+    /// Every name is checked for its type; the first one given decides.
     static func useActivation(_ body: JSONFields) throws(ServiceError) -> Bool {
+        var decided: Bool?
         for name in ["use_activation", "activation", "softmax"] {
-            if let flag = try CompatFields.bool(body, name) { return flag }
+            let flag = try CompatFields.bool(body, name)
+            decided = decided ?? flag
         }
-        return true
+        return decided ?? true
     }
 
     /// 1-to-1, 1-to-N (one first text against many) and N-to-N (pairwise) as vLLM pairs them.
@@ -139,6 +142,7 @@ extension ServiceState {
     func classify(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
+            try CompatFields.checkModel(body)
             guard let inputs = try CompatFields.strings(body, "input") else { throw .validation("missing field 'input'") }
             try CompatFields.checkCount(inputs.values.count, field: "input", limits: configuration.requests)
             let activate = try VLLMRequest.useActivation(body)
@@ -169,11 +173,12 @@ extension ServiceState {
     func vllmScore(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
+            try CompatFields.checkModel(body)
             let pairs = try VLLMRequest.scorePairs(body, limits: configuration.requests)
             let activate = try VLLMRequest.useActivation(body)
             let job = ScoringJob(
                 pairs: pairs, alpha: try CompatFields.alpha(body, limits: configuration.requests),
-                truncate: try CompatFields.bool(body, "truncate") ?? configuration.requests.defaultTruncate)
+                truncate: configuration.requests.defaultTruncate)
             let (scores, tokens) = try await scored(job, itemName: "pairs", context: context)
             let data = scores.enumerated().map { index, score in
                 VLLMScoreResponse.Item(index: index, score: activate ? Activation.sigmoid(score) : score)
