@@ -76,7 +76,7 @@ private func fields(_ json: String) throws -> JSONFields {
         #expect(String(decoding: validation.body, as: UTF8.self) == #"{"error":{"message":"bad","type":"BadRequestError","param":null,"code":400}}"#)
         let cohere = ErrorDialect.cohere.response(for: .validation("x\"y"), requestID: "r", retryAfterSeconds: 1)
         #expect(cohere.status == .unprocessableContent && String(decoding: cohere.body, as: UTF8.self) == #"{"message":"x\"y"}"#)
-        let internal = ErrorDialect.openRLHF.response(for: .internalError("secret"), requestID: "r9", retryAfterSeconds: 1)
-        #expect(String(decoding: internal.body, as: UTF8.self) == #"{"detail":"internal error (request r9)"}"#)
+        let hidden = ErrorDialect.openRLHF.response(for: .internalError("secret"), requestID: "r9", retryAfterSeconds: 1)
+        #expect(String(decoding: hidden.body, as: UTF8.self) == #"{"detail":"internal error (request r9)"}"#)
     }
 }

@@ -69,17 +69,24 @@ private let documents = ["Paris is the capital of France.", "I like turtles.", "
         await service.drainQueue()
     }
 
+    /// Over loopback, so the 4,096 texts are tokenized on the server's handler threads as in production.
     @Test func getRewardTakes4096QueriesThroughTheBatcherInEngineBatches() async throws {
         let queries = (0..<4096).map { "query \($0 % 97) answer \($0 % 13)" }
         let body = try String(decoding: JSONSerialization.data(withJSONObject: ["query": queries]), as: UTF8.self)
-        let response = await service.call(post("/get_reward", json: body))
-        #expect(response.status == .ok, "\(response.text)")
-        let rewards = try #require(try object(response)["rewards"] as? [Double])
+        let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
+        let port = runner.port
+        let (response, metrics) = try await onThread {
+            let client = try LoopbackClient(port: port, timeout: .seconds(120))
+            return (try client.post("/get_reward", json: body), try client.get("/metrics").text)
+        }
+        await runner.shutdown()
+        #expect(response.status == 200, "\(response.text)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        let rewards = try #require(answer["rewards"] as? [Double])
         #expect(rewards.count == 4096)
         let sample = [0, 1, 500, 4095]
         let expected = try await scores(sample.map { Pair(prompt: queries[$0], response: "") })
         for (index, want) in zip(sample, expected) { #expect(abs(rewards[index] - want) <= 1e-5 * max(1, abs(want))) }
-        let metrics = String(decoding: service.metrics.exposition(), as: UTF8.self)
         // 4,096 pairs at most 32 per engine batch (the default --max-batch-pairs).
         #expect(metricValue(metrics, "reward_batch_size_pairs_count") ?? 0 >= 128)
         await service.drainQueue()
