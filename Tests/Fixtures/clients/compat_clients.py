@@ -145,7 +145,7 @@ def verl(base):
     """verl's discriminative reward model against a vLLM server: /classify, activation off, probs[0] is the reward."""
     import requests
 
-    texts = [f"user: Hi\nassistant: answer {i}" for i in range(8)]
+    texts = [f"Question: Hi\nAnswer: answer {i}" for i in range(8)]
     payload = {"model": "reward-model", "input": texts, "use_activation": False, "add_special_tokens": False}
     response = requests.post(base + "/classify", json=payload, timeout=300)
     response.raise_for_status()
