@@ -61,7 +61,7 @@ python3 -c "import urllib.request,sys; sys.stdout.buffer.write(urllib.request.ur
 "$VENV/bin/openapi-spec-validator" "$WORK/openapi.json"
 
 START=$(date +%s)
-(cd "$WORK" && "$VENV/bin/schemathesis" run "$BASE/openapi.json" --checks all --max-examples "$MAX_EXAMPLES" \
+(cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$ROOT/Scripts/schemathesis.toml" run "$BASE/openapi.json" --checks all --max-examples "$MAX_EXAMPLES" \
     --workers 2 --seed 1 --phases coverage,fuzzing --no-color)
 echo "schemathesis: $(( $(date +%s) - START )) s" >&2
 

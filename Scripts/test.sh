@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/fetch-test-weights.sh
 venv=.cache/test-venv
-if ! "$venv/bin/python3" -c 'import requests, huggingface_hub' 2>/dev/null; then
+if ! "$venv/bin/python3" -c 'import requests, huggingface_hub, cohere, openai, haystack, llama_index.postprocessor.tei_rerank
+from haystack_integrations.components.rankers.huggingface_api import HuggingFaceTEIRanker' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check -r Scripts/requirements-test-clients.txt
 fi

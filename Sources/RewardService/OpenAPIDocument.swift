@@ -92,14 +92,14 @@ enum OpenAPIDocument {
                     "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}
                   }
-                }
+                }\(CompatOpenAPI.paths(configuration))
               },
               "components": {
                 "securitySchemes": {
                   "apiKey": {"type": "http", "scheme": "bearer", "description": "The key given by --api-key / REWARD_SERVER_API_KEY"}
                 },
                 "schemas": {
-                  \(schemas(maxItems: maxItems))
+                  \(schemas(maxItems: maxItems))\(CompatOpenAPI.schemas(configuration, alpha: alphaSchema))
                 },
                 "headers": {
                   "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string", "pattern": "^[0-9]+$"}}

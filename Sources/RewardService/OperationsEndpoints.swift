@@ -30,7 +30,7 @@ extension ServiceState {
 
     func info() -> HTTPResponse {
         respond { () throws(ServiceError) in
-            try jsonResponse(ServiceInfo(model: model.modelDescription, configuration: configuration))
+            try jsonResponse(ServiceInfo(model: model.modelDescription, configuration: configuration, facts: modelFacts))
         }
     }
 

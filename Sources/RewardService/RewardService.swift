@@ -87,6 +87,8 @@ final class ServiceState: Sendable {
     let metrics: ServiceMetrics
     let queue: ScoringQueue
     let logger: Logger
+    /// The model's id and labels as the compatibility routes report them.
+    let modelFacts: ModelFacts
     private let readinessValue = Atomic<UInt8>(Readiness.starting.rawValue)
     static let router = makeRouter()
 
@@ -95,6 +97,7 @@ final class ServiceState: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        modelFacts = ModelFacts(model.modelDescription)
         queue = ScoringQueue(model: model, limits: configuration.batching, metrics: metrics)
     }
 
@@ -111,6 +114,7 @@ final class ServiceState: Sendable {
         router.add("GET", "/metrics", .operational { state, _, _ in state.metricsText() })
         router.add("GET", "/info", .operational { state, _, _ in state.info() })
         router.add("GET", "/openapi.json", .operational { state, _, _ in state.openAPI() })
+        addCompatibilityRoutes(to: &router)
         return router
     }
 
@@ -139,6 +143,13 @@ final class ServiceState: Sendable {
                 return .run(handler)
             } catch {
                 return .answer(failure(error, context: context))
+            }
+        case .compatible(let dialect, let handler):
+            do throws(ServiceError) {
+                try admit(headers)
+                return .run(handler)
+            } catch {
+                return .answer(failure(error, dialect: dialect, context: context))
             }
         }
     }

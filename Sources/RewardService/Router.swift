@@ -9,6 +9,9 @@ struct Router: Sendable {
     enum Route: Sendable {
         /// Needs the API key (when set), a ready service and a JSON body: checked from the head.
         case scoring(Handler)
+        /// A scoring route of another API (CompatOpenRLHF, CompatVLLM, …): screened as `scoring`, its
+        /// early failures (key, readiness, media type) answered in that API's error shape.
+        case compatible(ErrorDialect, Handler)
         /// Open to probes and scrapers; runs as a task.
         case operational(Handler)
         /// Answered on the event loop from the head (probes: they must answer even when every

@@ -6,6 +6,8 @@ import HTTPServer
 
 extension ServiceState {
     func score(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        // vLLM's score body (text_1/text_2, …) on the same path: answered as vLLM does (CompatVLLM).
+        if VLLMRequest.isScoreBody(request.body) { return await vllmScore(request, context: context) }
         do throws(ServiceError) {
             let decoded = try RequestDecoding.scoreRequest(request.body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
@@ -34,16 +36,29 @@ extension ServiceState {
 
     /// Tokenizes (stopping when the client goes or the deadline passes), refuses work that cannot be
     /// computed before the deadline, then waits for the batcher.
-    private func scores(
+    func scores(
         for job: ScoringJob, itemName: String?, context: RequestContext
     ) async throws(ServiceError) -> [Double] {
+        try await scored(job, itemName: itemName, context: context).scores
+    }
+
+    /// `scores(for:…)` with the request's token count (the other APIs report it as usage). With
+    /// `inTurns`, a request larger than the queue's bounds is queued in parts, one after another
+    /// (OpenRLHF sends whole rollout batches); the cost limit still applies to the whole request.
+    func scored(
+        _ job: ScoringJob, itemName: String?, inTurns: Bool = false, context: RequestContext
+    ) async throws(ServiceError) -> (scores: [Double], tokens: Int) {
         let deadline = context.start.advanced(by: configuration.requests.requestTimeout)
         let encodings = try PairEncoder.encode(job, model: model, itemName: itemName) {
             Task.isCancelled || ContinuousClock.now >= deadline
         }
-        try RequestValidation.checkCost(encodings.reduce(0) { $0 + $1.ids.count }, limits: configuration.requests)
-        let raw = try await queue.rawScores(encodings, deadline: deadline)
-        return try RequestValidation.finalScores(raw, alpha: job.alpha)
+        let tokens = encodings.reduce(0) { $0 + $1.ids.count }
+        try RequestValidation.checkCost(tokens, limits: configuration.requests)
+        let raw =
+            inTurns
+            ? try await queue.rawScoresInTurns(encodings, deadline: deadline, limits: configuration.batching)
+            : try await queue.rawScores(encodings, deadline: deadline)
+        return (try RequestValidation.finalScores(raw, alpha: job.alpha), tokens)
     }
 }
 

@@ -22,6 +22,32 @@ final class ScoringQueue: Sendable {
         }
     }
 
+    /// `rawScores` for a request that may exceed the queue's bounds: it is queued in parts of at most
+    /// half of each bound, one part after the other, so it never holds the whole queue and others'
+    /// requests keep their turns between its batches. A single pair over the token bound still fails.
+    func rawScoresInTurns(
+        _ encodings: [Encoding], deadline: ContinuousClock.Instant, limits: BatchLimits
+    ) async throws(ServiceError) -> [Float] {
+        let maxItems = max(1, limits.maxQueuedItems / 2)
+        let maxTokens = max(1, limits.maxQueuedTokens / 2)
+        var scores: [Float] = []
+        scores.reserveCapacity(encodings.count)
+        var start = 0
+        while start < encodings.count {
+            var end = start
+            var tokens = 0
+            while end < encodings.count, end - start < maxItems,
+                end == start || tokens + encodings[end].ids.count <= maxTokens
+            {
+                tokens += encodings[end].ids.count
+                end += 1
+            }
+            scores += try await rawScores(Array(encodings[start..<end]), deadline: deadline)
+            start = end
+        }
+        return scores
+    }
+
     /// Stops admission and returns once every admitted request has finished.
     func drain() async { await batcher.drain() }
 }

@@ -1,4 +1,6 @@
-// The body of GET /info: the model, the limits and batching settings in force, the version.
+// The body of GET /info: the model, the limits and batching settings in force, the version; and
+// beside them the fields text-embeddings-inference clients read from its /info (`model_id`,
+// `max_client_batch_size`, …), which describe the same settings in TEI's terms.
 import Batching
 
 struct ServiceInfo: Codable, Sendable, Equatable {
@@ -37,10 +39,61 @@ struct ServiceInfo: Codable, Sendable, Equatable {
         }
     }
 
+    /// TEI's `model_type` for a classifier: `{"classifier": {"id2label", "label2id"}}`.
+    struct TEIModelType: Codable, Sendable, Equatable {
+        struct Classifier: Codable, Sendable, Equatable {
+            var id2label: [String: String]
+            var label2id: [String: Int]
+        }
+
+        var classifier: Classifier
+    }
+
     var version: String
     var model: ModelDescription
     var limits: Limits
     var batching: Batching
+    // TEI's fields.
+    var modelID: String?
+    var modelDtype: String?
+    var modelType: TEIModelType?
+    var maxConcurrentRequests: Int?
+    var maxInputLength: Int?
+    var maxBatchTokens: Int?
+    var maxBatchRequests: Int?
+    var maxClientBatchSize: Int?
+    var autoTruncate: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case version, model, limits, batching
+        case modelID = "model_id"
+        case modelDtype = "model_dtype"
+        case modelType = "model_type"
+        case maxConcurrentRequests = "max_concurrent_requests"
+        case maxInputLength = "max_input_length"
+        case maxBatchTokens = "max_batch_tokens"
+        case maxBatchRequests = "max_batch_requests"
+        case maxClientBatchSize = "max_client_batch_size"
+        case autoTruncate = "auto_truncate"
+    }
+
+    /// With `facts`, TEI's fields are filled in too.
+    init(model: ModelDescription, configuration: ServiceConfiguration, facts: ModelFacts) {
+        self.init(model: model, configuration: configuration)
+        modelID = facts.id
+        modelDtype = "float32"
+        let ids = facts.labels.indices
+        modelType = TEIModelType(
+            classifier: .init(
+                id2label: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", facts.labels[$0]) }),
+                label2id: Dictionary(facts.labels.enumerated().map { ($1, $0) }) { first, _ in first }))
+        maxConcurrentRequests = configuration.http.maxConnections
+        maxInputLength = model.maxInputLength
+        maxBatchTokens = configuration.batching.maxBatchTokens
+        maxBatchRequests = configuration.batching.maxBatchItems
+        maxClientBatchSize = configuration.requests.maxItemsPerRequest
+        autoTruncate = configuration.requests.defaultTruncate
+    }
 
     init(model: ModelDescription, configuration: ServiceConfiguration) {
         version = RewardService.version

@@ -16,7 +16,8 @@ public final class ServiceMetrics: Sendable {
     private let modelLoadSeconds: Gauge
 
     /// Endpoints counted by name; anything else is counted as `other` so labels stay bounded.
-    static let endpoints: Set<String> = ["/score", "/rank", "/health", "/ready", "/metrics", "/info", "/openapi.json"]
+    static let endpoints = Set(["/score", "/rank", "/health", "/ready", "/metrics", "/info", "/openapi.json"])
+        .union(ServiceState.compatibilityPaths)
     static let latencyBuckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
         .map { .milliseconds($0) }
 
