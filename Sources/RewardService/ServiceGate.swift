@@ -54,12 +54,8 @@ final class ServiceGate: HTTPHandler, Sendable {
         case .route(.immediate): response = readiness()
         case .route(.operational) where path == "/metrics": response = metricsText()
         case .route(.operational): response = failure(.notReady, context: context)
-        case .route(.scoring):
-            if let authorization = configuration.authorization, !authorization.permits(headers["authorization"]) {
-                response = failure(.unauthorized, context: context)
-            } else {
-                response = failure(progress.current == .stopping ? .draining : .notReady, context: context)
-            }
+        case .route(.scoring): response = refusal(headers, dialect: .native, context: context)
+        case .route(.compatible(let dialect, _)): response = refusal(headers, dialect: dialect, context: context)
         }
         response.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
         metrics.recordRequest(path: path, status: response.status.code, latency: ContinuousClock.now - context.start)
@@ -83,10 +79,20 @@ final class ServiceGate: HTTPHandler, Sendable {
             body: metrics.exposition())
     }
 
-    private func failure(_ error: ServiceError, context: RequestContext) -> HTTPResponse {
+    /// A scoring route before ready: 401 without the key, else 503, in the route's error shape.
+    private func refusal(_ headers: HTTPHeaders, dialect: ErrorDialect, context: RequestContext) -> HTTPResponse {
+        if let authorization = configuration.authorization, !authorization.permits(headers["authorization"]) {
+            return failure(.unauthorized, dialect: dialect, context: context)
+        }
+        return failure(progress.current == .stopping ? .draining : .notReady, dialect: dialect, context: context)
+    }
+
+    private func failure(
+        _ error: ServiceError, dialect: ErrorDialect = .native, context: RequestContext
+    ) -> HTTPResponse {
         if let reason = error.rejectionReason { metrics.recordRejection(reason) }
-        return error.response(
-            requestID: context.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
+        return dialect.response(
+            for: error, requestID: context.requestID, retryAfterSeconds: configuration.requests.retryAfterSeconds)
     }
 
     /// Fixed shapes: encoding cannot fail, and if it did the error table would answer.
