@@ -10,8 +10,8 @@ Clients are threads with keep-alive connections sending a mix of single /score, 
 (2-8 pairs) and /rank (2-8 responses). With --mixed they send the load of Scripts/mixed_load.py
 instead: --clients single-pair clients and --heavy-clients clients of --heavy-pairs pairs each.
 RSS is read from /proc every 10 s; growth is measured from the end of the warm-up (--warmup
-seconds) to the end. Exits non-zero on any error or on growth
-of 5% or more. Needs only the standard library (and Scripts/bench_service.py beside it).
+seconds) to the end. Exits non-zero on any error or on growth of 5% or more. Needs only the
+standard library (and Scripts/bench_service.py and Scripts/mixed_load.py beside it).
 """
 import argparse
 import http.client
