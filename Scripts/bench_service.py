@@ -83,12 +83,12 @@ def offline_rate(binary, model, pairs, batch_size, threads, small):
 
 
 class Server:
-    def __init__(self, binary, model, threads, batch_pairs, batch_tokens, queued):
+    def __init__(self, binary, model, threads, batch_pairs, batch_tokens, queued, extra_args=()):
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [binary, "serve", "--model", model, "--port", "0", "--threads", str(threads),
              "--max-batch-pairs", str(batch_pairs), "--max-batch-tokens", str(batch_tokens),
-             "--max-queued-pairs", str(queued)],
+             "--max-queued-pairs", str(queued), *extra_args],
             stderr=subprocess.PIPE)
         self.port = None
         for raw in self.process.stderr:

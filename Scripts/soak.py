@@ -4,11 +4,14 @@ sampling the server's RSS, to show it neither fails nor grows under sustained lo
 
     swift build -c release --product reward-server
     python3 Scripts/soak.py --seconds 600          # MiniLM-L6 + seeded v2 head, 32 clients
+    python3 Scripts/soak.py --seconds 600 --mixed --model .cache/attack/bert-base-uncased
 
 Clients are threads with keep-alive connections sending a mix of single /score, batch /score
-(2-8 pairs) and /rank (2-8 responses). RSS is read from /proc every 10 s; growth is measured from
-the end of the warm-up (--warmup seconds) to the end. Exits non-zero on any error or on growth
-of 5% or more. Needs only the standard library (and Scripts/bench_service.py beside it).
+(2-8 pairs) and /rank (2-8 responses). With --mixed they send the load of Scripts/mixed_load.py
+instead: --clients single-pair clients and --heavy-clients clients of --heavy-pairs pairs each.
+RSS is read from /proc every 10 s; growth is measured from the end of the warm-up (--warmup
+seconds) to the end. Exits non-zero on any error or on growth of 5% or more. Needs only the
+standard library (and Scripts/bench_service.py and Scripts/mixed_load.py beside it).
 """
 import argparse
 import http.client
@@ -23,6 +26,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_service import ROOT, Server, assemble_minilm, workload  # noqa: E402
+from mixed_load import short_pairs  # noqa: E402
+
+CLIENT_TIMEOUT = 600  # seconds; longer than any request timeout the server is given here
 
 
 def request_for(rng, pairs):
@@ -35,11 +41,19 @@ def request_for(rng, pairs):
     return "/rank", {"prompt": chosen[0]["prompt"], "responses": [p["response"] for p in chosen], "top_k": 3}
 
 
-def client(port, pairs, seed, stop, counts, lock):
+def single_pair(rng, pairs):
+    return "/score", rng.choice(pairs)
+
+
+def heavy_request(size):
+    return lambda rng, pairs: ("/score", {"pairs": rng.sample(pairs, size)})
+
+
+def client(port, pairs, seed, stop, counts, lock, make_request=request_for):
     rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
     while not stop.is_set():
-        path, body = request_for(rng, pairs)
+        path, body = make_request(rng, pairs)
         try:
             conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
             response = conn.getresponse()
@@ -48,16 +62,16 @@ def client(port, pairs, seed, stop, counts, lock):
         except (OSError, http.client.HTTPException) as error:
             status = f"client error {type(error).__name__}"
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         with lock:
             counts[status] = counts.get(status, 0) + 1
     conn.close()
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -70,15 +84,30 @@ def main():
     parser.add_argument("--warmup", type=int, default=60)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--mixed", action="store_true", help="single-pair clients plus heavy clients")
+    parser.add_argument("--heavy-clients", type=int, default=4)
+    parser.add_argument("--heavy-pairs", type=int, default=64)
+    parser.add_argument("--request-timeout", type=int, help="the server's (default: its own, 30 s)")
+    parser.add_argument("--max-request-tokens", type=int, help="the server's (default: measured at its start-up)")
     args = parser.parse_args()
+    server_args = []
+    if args.request_timeout:
+        server_args += ["--request-timeout", str(args.request_timeout)]
+    if args.max_request_tokens:
+        server_args += ["--max-request-tokens", str(args.max_request_tokens)]
     scratch = tempfile.mkdtemp(prefix="soak-")
     try:
         model = args.model or assemble_minilm(scratch)
-        server = Server(args.binary, model, args.threads, 32, 4096, 4096)
-        pairs = workload(256, seed=3)
+        server = Server(args.binary, model, args.threads, 32, 4096, 4096, server_args)
+        pairs = short_pairs(512, seed=5) if args.mixed else workload(256, seed=3)
+        light = single_pair if args.mixed else request_for
         stop, lock, counts = threading.Event(), threading.Lock(), {}
-        threads = [threading.Thread(target=client, args=(server.port, pairs, i, stop, counts, lock))
+        threads = [threading.Thread(target=client, args=(server.port, pairs, i, stop, counts, lock, light))
                    for i in range(args.clients)]
+        if args.mixed:
+            threads += [threading.Thread(target=client, args=(server.port, pairs, 1000 + i, stop, counts, lock,
+                                                              heavy_request(args.heavy_pairs)))
+                        for i in range(args.heavy_clients)]
         for thread in threads:
             thread.start()
         start = time.monotonic()
@@ -91,6 +120,7 @@ def main():
         stop.set()
         for thread in threads:
             thread.join()
+        peak = rss_kib(server.process.pid, "VmHWM")
         status = server.stop()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -100,7 +130,7 @@ def main():
     errors = total - counts.get(200, 0)
     print(f"{total} requests in {args.seconds} s ({total / args.seconds:.0f}/s), answers {counts}")
     print(f"RSS after {args.warmup} s warm-up {after_warmup / 1024:.1f} MiB, at the end {samples[-1][1] / 1024:.1f} MiB "
-          f"(growth {growth:+.1%}); server exit status {status}")
+          f"(growth {growth:+.1%}), peak (VmHWM) {peak / 1024:.1f} MiB; server exit status {status}")
     sys.exit(0 if errors == 0 and growth < 0.05 and status == 0 else 1)
 
 
