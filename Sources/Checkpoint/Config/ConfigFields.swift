@@ -17,7 +17,17 @@ public enum ConfigLimits {
         "type_vocab_size": 1 << 10,
         "linear_layer": 1 << 16,
         "linear_layer_output": 1 << 10,
+        "num_labels": 1 << 14,
+        "embedding_size": 1 << 14,
+        "pooler_hidden_size": 1 << 14,
+        "dim": 1 << 14,
+        "hidden_dim": 1 << 16,
+        "n_layers": 256,
+        "n_heads": 256,
     ]
+
+    /// Classifier outputs (`id2label`, `num_labels`); real classifiers have a few to a few thousand.
+    public static let maxLabels = 1 << 14
 
     /// Bytes of config.json read at most; real ones are 1–2 KB.
     public static let maxFileBytes = 1 << 20
@@ -69,6 +79,11 @@ struct ConfigFields {
     func keyCount(_ name: String) throws(ModelConfigError) -> Int? {
         guard let members = try optional(name, .object) else { return nil }
         return Set(members.map { Array($0.key.utf8) }).count
+    }
+
+    /// This field's own value as `type` (a member of an object such as `id2label`).
+    func read<Value>(_ type: JSONFieldType<Value>) throws(ModelConfigError) -> Value {
+        try Self.reading { () throws(JSONFieldError) in try fields.read(type) }
     }
 
     func optional<Value>(_ name: String, _ type: JSONFieldType<Value>) throws(ModelConfigError) -> Value? {
