@@ -17,7 +17,10 @@ public enum ConfigLimits {
         "type_vocab_size": 1 << 10,
         "linear_layer": 1 << 16,
         "linear_layer_output": 1 << 10,
-        "num_labels": 1 << 14,
+    ]
+
+    /// The same bounds under the other families' names (DistilBERT's `dim`, …) and their extra widths.
+    public static let familyMaximum: [String: Int] = [
         "embedding_size": 1 << 14,
         "pooler_hidden_size": 1 << 14,
         "dim": 1 << 14,
@@ -47,7 +50,7 @@ struct ConfigFields {
         // Saturating, so that 1e30 can neither trap nor truncate on the way to Int; 2.5 is refused.
         let number = try Self.value(field, .saturatingInteger, mustBe: "a positive integer") { $0 > 0 }
         // Every size field is in the table; 2^24 was the one bound for all of them before it existed.
-        let limit = ConfigLimits.maximum[name] ?? 1 << 24
+        let limit = ConfigLimits.maximum[name] ?? ConfigLimits.familyMaximum[name] ?? 1 << 24
         guard number <= limit else {
             throw .exceedsLimit(field: name, value: Self.describe(field.value), limit: limit)
         }

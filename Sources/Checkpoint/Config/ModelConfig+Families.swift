@@ -145,12 +145,14 @@ extension ModelConfig {
     /// defaulting as transformers' loss does: regression for one label, softmax classes otherwise.
     static func readLabels(_ f: ConfigFields) throws(ModelConfigError) -> ClassifierLabels {
         let listed = try f.keyCount("id2label")
-        var count = 2
-        if let listed { count = listed } else { count = try f.positiveInt("num_labels", default: 2) }
+        let stated = try f.optional("num_labels", .integer)
+        let count = listed ?? stated ?? 2
+        guard count > 0 else { throw .invalidField(listed == nil ? "num_labels" : "id2label", reason: "has no labels") }
         guard count <= ConfigLimits.maxLabels else {
-            throw .exceedsLimit(field: "id2label", value: "\(count) labels", limit: ConfigLimits.maxLabels)
+            throw .exceedsLimit(
+                field: listed == nil ? "num_labels" : "id2label", value: "\(count) labels", limit: ConfigLimits.maxLabels)
         }
-        if let stated = try f.optional("num_labels", .integer), stated != count {
+        if let stated, stated != count {
             throw .invalidField("num_labels", reason: "is \(stated) but id2label has \(count) labels")
         }
         var names = (0..<count).map { "LABEL_\($0)" }
