@@ -1,6 +1,7 @@
 // The Hugging Face model families the engine runs, and what each family's config.json says beyond BERT's
 // sizes: labels and problem type, DeBERTa's relative-position settings, the head's activation. Pure data;
 // `ModelConfig+Families.swift` reads it, the Inference module's per-family files compute with it.
+import Foundation
 
 /// One transformers module family (`model_type`), with the key prefix its checkpoints use.
 public enum ModelFamily: String, Sendable, Equatable, CaseIterable {
@@ -99,4 +100,24 @@ public struct DisentangledAttention: Sendable, Equatable {
 
     /// 1 + one for each position term: scores are divided by √(head size × this).
     public var scaleFactor: Int { 1 + (contentToPosition ? 1 : 0) + (positionToContent ? 1 : 0) }
+
+    /// The relative-embedding row for distance i − j: `build_relative_position` (log-bucketed when
+    /// `position_buckets` > 0), shifted by the span and clamped into the table (`c2p_pos`, and `p2c_pos`,
+    /// which coincides because buckets are odd in the distance).
+    public func embeddingRow(distance: Int) -> Int {
+        let bucketed = positionBuckets > 0 && maxRelativePositions > 0
+        let bucket = bucketed ? Self.logBucket(distance, buckets: positionBuckets, maxPosition: maxRelativePositions) : distance
+        return min(max(bucket + span, 0), 2 * span - 1)
+    }
+
+    /// `make_log_bucket_position`, in float32 as torch computes it: distances within ±buckets/2 stay,
+    /// longer ones map logarithmically onto the remaining buckets up to `maxPosition`.
+    static func logBucket(_ distance: Int, buckets: Int, maxPosition: Int) -> Int {
+        let mid = buckets / 2
+        let magnitude = distance < mid && distance > -mid ? mid - 1 : abs(distance)
+        guard magnitude > mid else { return distance }
+        let ratio = Foundation.log(Float(magnitude) / Float(mid)) / Foundation.log(Float(Double(maxPosition - 1) / Double(mid)))
+        let logPosition = Int((ratio * Float(mid - 1)).rounded(.up)) + mid
+        return distance < 0 ? -logPosition : logPosition
+    }
 }

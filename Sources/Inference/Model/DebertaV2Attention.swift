@@ -6,40 +6,24 @@
 import Checkpoint
 import Foundation
 
-/// The relative-position index of every distance i − j a sequence can hold: `build_relative_position`
-/// with `make_log_bucket_position`, shifted by the span and clamped into the embedding table
-/// (`c2p_pos` / `p2c_pos`, which coincide because buckets are odd in the distance).
+/// The relative-embedding row of every distance i − j a sequence can hold
+/// (`DisentangledAttention.embeddingRow`), looked up instead of recomputed per score.
 struct RelativePositions: Sendable {
-    let span: Int
     private let indices: [Int32]
     private let longest: Int
 
     init(_ settings: DisentangledAttention, longest: Int) {
-        span = settings.span
         self.longest = longest
-        let bucketed = settings.positionBuckets > 0 && settings.maxRelativePositions > 0
-        indices = (-(longest - 1)..<longest).map { distance in
-            let bucket =
-                bucketed
-                ? Self.logBucket(distance, buckets: settings.positionBuckets, maxPosition: settings.maxRelativePositions)
-                : distance
-            return Int32(min(max(bucket + settings.span, 0), 2 * settings.span - 1))
-        }
+        indices = (-(longest - 1)..<longest).map { Int32(settings.embeddingRow(distance: $0)) }
     }
 
     /// The table row for distance `i − j` (|distance| < the longest sequence).
     @inline(__always)
     func index(_ distance: Int) -> Int { Int(indices[distance + longest - 1]) }
 
-    /// `make_log_bucket_position`, in float32 as torch computes it: distances within ±buckets/2 stay,
-    /// longer ones map logarithmically onto the remaining buckets up to `maxPosition`.
-    static func logBucket(_ distance: Int, buckets: Int, maxPosition: Int) -> Int {
-        let mid = buckets / 2
-        let magnitude = distance < mid && distance > -mid ? mid - 1 : abs(distance)
-        guard magnitude > mid else { return distance }
-        let ratio = Foundation.log(Float(magnitude) / Float(mid)) / Foundation.log(Float(Double(maxPosition - 1) / Double(mid)))
-        let logPosition = Int((ratio * Float(mid - 1)).rounded(.up)) + mid
-        return distance < 0 ? -logPosition : logPosition
+    /// `body(rows, zero)`: `rows[zero + distance]` is `index(distance)`, without bounds checks in hot loops.
+    func withRows<T>(_ body: (UnsafePointer<Int32>, Int) -> T) -> T {
+        indices.withUnsafeBufferPointer { body($0.baseAddress!, longest - 1) }
     }
 }
 
@@ -102,7 +86,8 @@ struct DisentangledSelfAttention: Sendable {
     }
 
     /// `scores[i, j] += c2p[i, δ(i, j)] / scale + p2c[j, δ(i, j)] / scale` over the distances this sequence
-    /// spans (`disentangled_attention_bias`; its gathers become lookups into the narrowed blocks).
+    /// spans (`disentangled_attention_bias`; its gathers become lookups into the narrowed blocks). The
+    /// division by the scale rides on the products (alpha), within an ulp of dividing afterwards.
     private func addPositionTerms(
         _ relative: RelativePositions, q: UnsafePointer<Float>, k: UnsafePointer<Float>, length: Int, head: Int,
         scale: Float, _ scores: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
@@ -111,27 +96,31 @@ struct DisentangledSelfAttention: Sendable {
         let d = config.headSize
         let low = relative.index(-(length - 1))
         let used = relative.index(length - 1) - low + 1
-        let c2p = positions.keys.map { _ in scratch }
-        let p2c = positions.queries.map { _ in scratch + length * used }
-        positions.keys?.withUnsafeBufferPointer { table in
-            Matmul.timesTransposed(
-                q, lda: h, table.baseAddress! + low * h + head * d, ldb: h, m: length, n: used, k: d, alpha: 1,
-                into: scratch, ldc: used)
+        // Unused terms stay zero blocks, so one loop serves every pos_att_type.
+        let c2p = scratch
+        let p2c = scratch + length * used
+        for (table, x, block) in [(positions.keys, q, c2p), (positions.queries, k, p2c)] {
+            guard let table else {
+                block.initialize(repeating: 0, count: length * used)
+                continue
+            }
+            table.withUnsafeBufferPointer { rows in
+                Matmul.timesTransposed(
+                    x, lda: h, rows.baseAddress! + low * h + head * d, ldb: h, m: length, n: used, k: d,
+                    alpha: 1 / scale, into: block, ldc: used)
+            }
         }
-        positions.queries?.withUnsafeBufferPointer { table in
-            Matmul.timesTransposed(
-                k, lda: h, table.baseAddress! + low * h + head * d, ldb: h, m: length, n: used, k: d, alpha: 1,
-                into: scratch + length * used, ldc: used)
-        }
-        for i in 0..<length {
-            let row = scores + i * length
-            for j in 0..<length {
-                let r = relative.index(i - j) - low
-                // Same order as the reference: score = c2p / scale, then += p2c / scale, then added.
-                var bias: Float = 0
-                if let c2p { bias += c2p[i * used + r] / scale }
-                if let p2c { bias += p2c[j * used + r] / scale }
-                row[j] += bias
+        relative.withRows { rows, zero in
+            for i in 0..<length {
+                let row = scores + i * length
+                let c2pRow = c2p + i * used
+                // rows[zero + i − j] is the table row of distance i − j.
+                let distances = rows + zero + i
+                for j in 0..<length {
+                    let r = Int(distances[-j]) - low
+                    // Same grouping as the reference: qk + (c2p / scale + p2c / scale).
+                    row[j] += c2pRow[r] + p2c[j * used + r]
+                }
             }
         }
     }
