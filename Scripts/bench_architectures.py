@@ -73,6 +73,7 @@ def prepare(name: str) -> Path:
     torch.manual_seed(ref.MODEL_SEED)
     model = cls(make_config()).eval()
     directory.mkdir(parents=True, exist_ok=True)
+    model.config.architectures = [cls.__name__]
     model.config.save_pretrained(directory)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(directory / "model.safetensors"))
     ids = torch.full((2, 16), 1000, dtype=torch.long)
