@@ -98,6 +98,7 @@ private var debertaV3: [String: Any] {
         (deberta, debertaV3.merging(["pooler_hidden_act": "swish"]) { $1 }, "pooler_hidden_act"),
         (deberta, debertaV3.merging(["attention_head_size": 16]) { $1 }, "attention_head_size"),
         (deberta, debertaV3.merging(["position_buckets": 1 << 20]) { $1 }, "position_buckets"),
+        (deberta, debertaV3.merging(["max_relative_positions": 1 << 20]) { $1 }, "max_relative_positions"),
         ("RobertaForSequenceClassification", ["hidden_act": "gelu_new"], "hidden_act"),
         ("RobertaForSequenceClassification", ["position_embedding_type": "relative_key"], "position_embedding_type"),
         ("ElectraForSequenceClassification", ["is_decoder": true], "is_decoder"),

@@ -76,8 +76,12 @@ extension ModelConfig {
         let types = try positionAttentionTypes(f)
         let buckets = try f.optional("position_buckets", .integer) ?? -1
         let maxRelative = try f.optional("max_relative_positions", .integer) ?? -1
-        guard buckets <= 1 << 14, maxRelative <= 1 << 16 else {
+        // Bounded like every size: the relative-embedding table has 2 × span rows.
+        guard buckets <= 1 << 14 else {
             throw .exceedsLimit(field: "position_buckets", value: "\(buckets)", limit: 1 << 14)
+        }
+        guard maxRelative <= 1 << 16 else {
+            throw .exceedsLimit(field: "max_relative_positions", value: "\(maxRelative)", limit: 1 << 16)
         }
         let norms = (try f.optional("norm_rel_ebd", .string) ?? "none").lowercased().split(separator: "|").map {
             $0.trimmingCharacters(in: .whitespaces)

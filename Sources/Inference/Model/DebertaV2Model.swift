@@ -35,9 +35,26 @@ struct DebertaV2Encoder: SequenceEncoder {
     let layers: [(attention: DisentangledSelfAttention, feedForward: BertFeedForward)]
     let config: ModelConfig
     let parallel: Parallel
-    /// Every row of the last layer is computed (the heads read one), so no padding rows are needed.
-    let minimumClsRows = 1
+    /// As `BertEncoder.minimumClsRows`: one row where the last layer's products run packed.
+    let minimumClsRows: Int
 
+    init(
+        embeddings: DebertaV2Embeddings, layers: [(attention: DisentangledSelfAttention, feedForward: BertFeedForward)],
+        config: ModelConfig, parallel: Parallel
+    ) {
+        self.embeddings = embeddings
+        self.layers = layers
+        self.config = config
+        self.parallel = parallel
+        let last = layers.last.map {
+            [$0.attention.weights.query, $0.attention.weights.attentionOutput, $0.feedForward.weights.intermediate,
+             $0.feedForward.weights.output]
+        } ?? []
+        minimumClsRows = last.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
+    }
+
+    /// Every layer but the last runs on all rows; the last computes keys and values for all rows and
+    /// everything else for each sequence's first token only (the heads read nothing else).
     func clsVectors(_ batch: PackedBatch, workspace ws: Workspace) -> [Float] {
         let h = config.hiddenSize
         embeddings.forward(batch, into: ws.hidden.baseAddress!)
@@ -45,15 +62,21 @@ struct DebertaV2Encoder: SequenceEncoder {
         let stride = DisentangledSelfAttention.scratchFloats(longest: ws.longest, span: span)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, stride * parallel.threads))
         defer { scratch.deallocate() }
-        for layer in layers {
+        for layer in layers.dropLast() {
             layer.attention.forward(batch, ws, scratch: scratch, scratchStride: stride)
             layer.feedForward.forward(ws.hidden.baseAddress!, rows: batch.tokenCount, ws)
         }
-        var first = [Float](repeating: 0, count: batch.sequenceCount * h)
-        for (row, start) in batch.starts.enumerated() {
-            for j in 0..<h { first[row * h + j] = ws.hidden[start * h + j] }
+        let clsRows = max(batch.sequenceCount, minimumClsRows)
+        let cls = ws.cls.baseAddress!
+        for row in 0..<clsRows {
+            let start = row < batch.sequenceCount ? batch.starts[row] : 0
+            (cls + row * h).update(from: ws.hidden.baseAddress! + start * h, count: h)
         }
-        return first
+        if let last = layers.last {
+            last.attention.forwardFirstTokens(batch, ws, clsRows: clsRows, scratch: scratch, scratchStride: stride)
+            last.feedForward.forward(cls, rows: clsRows, ws)
+        }
+        return Array(UnsafeBufferPointer(start: cls, count: batch.sequenceCount * h))
     }
 }
 
