@@ -36,14 +36,25 @@ struct FlopCount {
         return Double(sequences) * perRow
     }
 
+    /// DeBERTa's position terms in one layer for one sequence and its first `queries` rows: content→position
+    /// 2·queries·R·hidden and position→content 2·L·R·hidden over the heads, R the relative-embedding rows
+    /// its distances reach.
+    func positionTerms(length: Int, queries: Int) -> Double {
+        guard let s = config.disentangled else { return 0 }
+        let used = s.embeddingRow(distance: queries - 1) - s.embeddingRow(distance: -(length - 1)) + 1
+        let c2p = s.contentToPosition ? Double(queries) : 0
+        let p2c = s.positionToContent ? Double(length) : 0
+        return (c2p + p2c) * 2 * Double(used) * Double(config.hiddenSize)
+    }
+
     /// The whole forward pass over one batch of sequences of these lengths; the last layer's query-side
-    /// products run on `lastLayerRows` rows (RewardEngine.lastLayerRows).
+    /// products run on `lastLayerRows` rows (RewardEngine.lastLayerRows). DeBERTa's position terms included.
     func forward(lengths: [Int], lastLayerRows: Int) -> Double {
         let rows = lengths.reduce(0, +)
         let fullLayer = linearProducts(rows: rows, queryRows: rows)
-            + lengths.reduce(0) { $0 + attention(length: $1, queries: $1) }
+            + lengths.reduce(0) { $0 + attention(length: $1, queries: $1) + positionTerms(length: $1, queries: $1) }
         let lastLayer = linearProducts(rows: rows, queryRows: lastLayerRows)
-            + lengths.reduce(0) { $0 + attention(length: $1, queries: 1) }
+            + lengths.reduce(0) { $0 + attention(length: $1, queries: 1) + positionTerms(length: $1, queries: 1) }
         return Double(config.layerCount - 1) * fullLayer + lastLayer + head(sequences: lengths.count)
     }
 }

@@ -12,6 +12,10 @@ struct Options {
     var seed: UInt64 = 42
     /// Timed runs per row count when measuring the sgemm ceiling (median).
     var sgemmRepeats = 5
+    /// A model directory (config.json + weights) to time instead of the random bert-base-shaped model.
+    var modelDirectory: String? = nil
+    /// The workloads to time, comma-separated on the command line.
+    var workloads = ["fixed32", "fixed128", "fixed512", "mixed"]
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -27,6 +31,8 @@ struct Options {
             case "--mixed-count": sizes["mixed"] = Int(it.next() ?? "") ?? 32
             case "--seed": seed = UInt64(it.next() ?? "") ?? seed
             case "--sgemm-repeats": sgemmRepeats = Int(it.next() ?? "") ?? sgemmRepeats
+            case "--model": modelDirectory = it.next()
+            case "--workloads": workloads = (it.next() ?? "").split(separator: ",").map(String.init)
             default:
                 FileHandle.standardError.write(Data("unknown argument \(arg)\n".utf8))
                 exit(2)

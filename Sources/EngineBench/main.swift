@@ -21,10 +21,14 @@ func loadAverage() -> Double {
 
 let options = Options(CommandLine.arguments)
 let loadAtStart = loadAverage()
-let config = ModelConfig(
+let bertBase = ModelConfig(
     layout: .sequenceClassification, vocabSize: 28996, hiddenSize: 768, layerCount: 12, headCount: 12,
     intermediateSize: 3072)
-let engine = try RewardEngine(config: config, weights: InMemoryWeights.random(config: config), threads: options.threads)
+// `--model DIR` times any supported checkpoint (Scripts/bench_architectures.py passes RoBERTa and DeBERTa ones).
+let engine =
+    try options.modelDirectory.map { try RewardEngine(directory: URL(fileURLWithPath: $0), threads: options.threads) }
+    ?? RewardEngine(config: bertBase, weights: InMemoryWeights.random(config: bertBase), threads: options.threads)
+let config = engine.config
 
 let ceiling = SgemmCeiling(config: config, threads: options.threads, repeats: options.sgemmRepeats)
 var sgemmByRows: [Int: SgemmCeiling.Measurement] = [:]
@@ -41,7 +45,7 @@ var sgemmByRows: [Int: SgemmCeiling.Measurement] = [:]
 }
 
 var workloads: [String: Any] = [:]
-for name in ["fixed32", "fixed128", "fixed512", "mixed"] {
+for name in options.workloads {
     let work = batches(
         sequences(lengths: lengths(name, options), vocab: config.vocabSize, seed: 7), size: options.batchSize)
     let result = try efficiency(work) { try medianSeconds(engine, work, repeats: options.repeats) }
@@ -56,7 +60,8 @@ let latency = try efficiency(single) {
     return median(try (0..<options.latencyRuns).map { _ in try seconds { _ = try engine.scores(single[0]) } })
 }
 let results: [String: Any] = [
-    "engine": "swift", "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
+    "engine": "swift", "model": options.modelDirectory ?? "bert-base random", "family": config.family.rawValue,
+    "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
     "batch": options.batchSize, "quick": options.quick,
     "workloads": workloads,
     "latency_128": latency.json.merging(["median_ms": latency.seconds * 1000]) { $1 },

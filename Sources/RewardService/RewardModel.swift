@@ -51,6 +51,8 @@ public final class RewardModel: Sendable {
     /// `threads`: the cores the engine may use (OpenBLAS and the work between its products).
     public init(directory: URL, options: EncodingOptions = EncodingOptions(), threads: Int = 1) throws {
         let engine = try RewardEngine(directory: directory, threads: threads)
+        // Scores are one number per pair; N-label classifiers need a classification route.
+        guard engine.labels.count == 1 else { throw EngineError.notOneLabel(labels: engine.labels.count) }
         let tokenizer = try BertTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
             throw RewardModelError.vocabularyMismatch(
@@ -60,7 +62,7 @@ public final class RewardModel: Sendable {
         self.tokenizer = tokenizer
         self.engine = engine
         self.options = options
-        maxLength = min(options.maxLength, engine.config.maxPositions)
+        maxLength = min(options.maxLength, engine.config.maxSequenceLength)
     }
 
     /// `[CLS] prompt [SEP] response [SEP]` as the reference tokenizer builds it; an empty response

@@ -29,16 +29,15 @@ private func config(_ fields: [String: Any]) throws -> ModelConfig {
     #expect(c.rewardHiddenSize == 16)
 }
 
-@Test func moreThanOneLabelIsRefused() {
-    #expect(throws: ModelConfigError.unsupportedLabelCount(2)) {
-        try config(["id2label": ["0": "NEG", "1": "POS"]])
-    }
+@Test func moreThanOneLabelIsAClassifier() throws {
+    let labels = try config(["id2label": ["1": "POS", "0": "NEG"]]).labels
+    #expect(labels == ClassifierLabels(names: ["NEG", "POS"], problemType: .singleLabelClassification))
 }
 
-@Test func missingLabelsMeansTransformersDefaultOfTwo() {
+@Test func missingLabelsMeansTransformersDefaultOfTwo() throws {
     var fields: [String: Any] = [:]
     fields["id2label"] = NSNull()
-    #expect(throws: ModelConfigError.unsupportedLabelCount(2)) { try config(fields) }
+    #expect(try config(fields).labels.names == ["LABEL_0", "LABEL_1"])
 }
 
 @Test func unknownArchitectureIsNamed() {

@@ -19,6 +19,19 @@ public enum ConfigLimits {
         "linear_layer_output": 1 << 10,
     ]
 
+    /// The same bounds under the other families' names (DistilBERT's `dim`, …) and their extra widths.
+    public static let familyMaximum: [String: Int] = [
+        "embedding_size": 1 << 14,
+        "pooler_hidden_size": 1 << 14,
+        "dim": 1 << 14,
+        "hidden_dim": 1 << 16,
+        "n_layers": 256,
+        "n_heads": 256,
+    ]
+
+    /// Classifier outputs (`id2label`, `num_labels`); real classifiers have a few to a few thousand.
+    public static let maxLabels = 1 << 14
+
     /// Bytes of config.json read at most; real ones are 1–2 KB.
     public static let maxFileBytes = 1 << 20
 }
@@ -37,7 +50,7 @@ struct ConfigFields {
         // Saturating, so that 1e30 can neither trap nor truncate on the way to Int; 2.5 is refused.
         let number = try Self.value(field, .saturatingInteger, mustBe: "a positive integer") { $0 > 0 }
         // Every size field is in the table; 2^24 was the one bound for all of them before it existed.
-        let limit = ConfigLimits.maximum[name] ?? 1 << 24
+        let limit = ConfigLimits.maximum[name] ?? ConfigLimits.familyMaximum[name] ?? 1 << 24
         guard number <= limit else {
             throw .exceedsLimit(field: name, value: Self.describe(field.value), limit: limit)
         }
@@ -69,6 +82,11 @@ struct ConfigFields {
     func keyCount(_ name: String) throws(ModelConfigError) -> Int? {
         guard let members = try optional(name, .object) else { return nil }
         return Set(members.map { Array($0.key.utf8) }).count
+    }
+
+    /// This field's own value as `type` (a member of an object such as `id2label`).
+    func read<Value>(_ type: JSONFieldType<Value>) throws(ModelConfigError) -> Value {
+        try Self.reading { () throws(JSONFieldError) in try fields.read(type) }
     }
 
     func optional<Value>(_ name: String, _ type: JSONFieldType<Value>) throws(ModelConfigError) -> Value? {

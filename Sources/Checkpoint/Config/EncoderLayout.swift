@@ -8,15 +8,20 @@ public struct EncoderLayout: Sendable, Equatable {
     /// The distinct layer indices present, ascending.
     public let layerIndices: [Int]
 
-    public init(tensorNames: some Collection<String>) {
-        let prefixed = tensorNames.contains { $0.hasPrefix("bert.embeddings.") }
-        prefix = prefixed ? "bert." : ""
-        let layerPrefix = prefix + "encoder.layer."
+    /// Where the layers sit below the prefix: `encoder.layer.`, DistilBERT's `transformer.layer.`.
+    public let layerPath: String
+
+    /// `family` names the key prefix (`roberta.`, `deberta.`, …) and the layer path.
+    public init(tensorNames: some Collection<String>, family: ModelFamily = .bert) {
+        let prefixed = tensorNames.contains { $0.hasPrefix(family.weightPrefix + "embeddings.") }
+        prefix = prefixed ? family.weightPrefix : ""
+        layerPath = family.layerPath
+        let layerPrefix = prefix + layerPath
         layerIndices = Set(tensorNames.compactMap { Self.layerIndex(of: $0, layerPrefix: layerPrefix) }).sorted()
     }
 
-    /// `bert.encoder.layer.` (or without `bert.`).
-    public var layerPrefix: String { prefix + "encoder.layer." }
+    /// `bert.encoder.layer.` (or without `bert.`; another family's prefix and path).
+    public var layerPrefix: String { prefix + layerPath }
 
     /// Whether the layers are numbered 0, 1, … with no gaps.
     public var isContiguous: Bool { layerIndices.last.map { $0 == layerIndices.count - 1 } ?? true }

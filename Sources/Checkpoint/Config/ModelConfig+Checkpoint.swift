@@ -8,12 +8,12 @@ extension ModelConfig {
     /// once. Work and message size follow the checkpoint's table, whatever the config says. Tensors that
     /// are missing or of another rank are left to the weight table's per-tensor report.
     public func check(against tensors: [String: TensorInfo]) throws {
-        let encoder = EncoderLayout(tensorNames: tensors.keys)
+        let encoder = EncoderLayout(tensorNames: tensors.keys, family: family)
         var found: [ConfigContradiction] = []
         if encoder.layerIndices.count != layerCount {
             found.append(
                 ConfigContradiction(
-                    field: "num_hidden_layers", configValue: layerCount, evidence: "the checkpoint \(encoder.summary)"))
+                    field: family == .distilbert ? "n_layers" : "num_hidden_layers", configValue: layerCount, evidence: "the checkpoint \(encoder.summary)"))
         }
         for (key, axes) in sizedTensors(encoder) {
             guard let shape = tensors[key]?.shape, shape.count == axes.count else { continue }
@@ -30,15 +30,20 @@ extension ModelConfig {
     /// The tensors whose shapes carry config sizes, each with the config field of every axis.
     private func sizedTensors(_ encoder: EncoderLayout) -> [(key: String, axes: [(String, Int)])] {
         let p = encoder.prefix
-        let hidden = ("hidden_size", hiddenSize)
-        var table = [
-            (p + "embeddings.word_embeddings.weight", [("vocab_size", vocabSize), hidden]),
-            (p + "embeddings.position_embeddings.weight", [("max_position_embeddings", maxPositions), hidden]),
-            (p + "embeddings.token_type_embeddings.weight", [("type_vocab_size", typeVocabSize), hidden]),
-        ]
+        let distil = family == .distilbert
+        let hidden = (distil ? "dim" : "hidden_size", hiddenSize)
+        let embedding = embeddingSize.map { _ in ("embedding_size", embeddingWidth) } ?? hidden
+        var table = [(p + "embeddings.word_embeddings.weight", [("vocab_size", vocabSize), embedding])]
+        if hasAbsolutePositions {
+            table.append(
+                (p + "embeddings.position_embeddings.weight", [("max_position_embeddings", maxPositions), embedding]))
+        }
+        if hasTokenTypes {
+            table.append((p + "embeddings.token_type_embeddings.weight", [("type_vocab_size", typeVocabSize), embedding]))
+        }
         if let first = encoder.layerIndices.first {
-            let key = "\(encoder.layerPrefix)\(first).intermediate.dense.weight"
-            table.append((key, [("intermediate_size", intermediateSize), hidden]))
+            let key = "\(encoder.layerPrefix)\(first).\(distil ? "ffn.lin1" : "intermediate.dense").weight"
+            table.append((key, [(distil ? "hidden_dim" : "intermediate_size", intermediateSize), hidden]))
         }
         if layout == .bertReward {
             table.append(("cls_layer1.weight", [("linear_layer", rewardHiddenSize), hidden]))

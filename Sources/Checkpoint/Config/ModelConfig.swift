@@ -24,8 +24,36 @@ public struct ModelConfig: Sendable, Equatable {
     public var layerNormEps: Float
     /// Width of v1's `cls_layer1`/`ff1`; unused by v2.
     public var rewardHiddenSize: Int
+    /// The transformers module family; BERT for both reward layouts.
+    public var family: ModelFamily = .bert
+    /// The classifier's outputs; one regression label for a reward model.
+    public var labels: ClassifierLabels = .reward
+    /// Width of the embedding tables when it differs from hidden_size (ELECTRA, factorised DeBERTa).
+    public var embeddingSize: Int? = nil
+    /// RoBERTa's positions start at pad_token_id + 1 and skip padding ids.
+    public var padTokenId: Int = 0
+    /// Whether absolute position embeddings are added (DeBERTa-v3's `position_biased_input: false` has none).
+    public var hasAbsolutePositions = true
+    /// DistilBERT's `sinusoidal_pos_embds`: the table is fixed; used when a checkpoint omits it.
+    public var sinusoidalPositions = false
+    /// DeBERTa-v2's relative-position attention; nil for plain attention.
+    public var disentangled: DisentangledAttention? = nil
+    /// The activation between the head's two products (pooler or classifier dense).
+    public var headActivation: Activation = .tanh
 
     public var headSize: Int { hiddenSize / headCount }
+    /// The embedding tables' width.
+    public var embeddingWidth: Int { embeddingSize ?? hiddenSize }
+    /// Whether token type ids reach the computation (DistilBERT has none, DeBERTa with type_vocab_size 0 ignores them).
+    public var hasTokenTypes: Bool { typeVocabSize > 0 && family != .distilbert }
+
+    /// The longest sequence the position table allows: RoBERTa's positions start at pad_token_id + 1.
+    public var maxSequenceLength: Int {
+        switch family {
+        case .roberta, .xlmRoberta: max(0, maxPositions - padTokenId - 1)
+        default: maxPositions
+        }
+    }
 
     public init(
         layout: HeadLayout, vocabSize: Int, hiddenSize: Int, layerCount: Int, headCount: Int,
@@ -83,7 +111,10 @@ extension ModelConfig {
         }
         let fields = ConfigFields(fields: JSONFields(json))
         let layout = try detectLayout(fields)
-        let config = ModelConfig(
+        if layout == .sequenceClassification, let family = try detectFamily(fields), family != .bert {
+            return try parse(family, fields)
+        }
+        var config = ModelConfig(
             layout: layout,
             vocabSize: try fields.positiveInt("vocab_size"),
             hiddenSize: try fields.positiveInt("hidden_size"),
@@ -106,6 +137,7 @@ extension ModelConfig {
                 "num_attention_heads",
                 reason: "(\(config.headCount)) does not divide hidden_size (\(config.hiddenSize))")
         }
+        if layout == .sequenceClassification { config.labels = try readLabels(fields) }
         return config
     }
 
@@ -115,15 +147,13 @@ extension ModelConfig {
         if modelType == "bert-reward" || architectures.contains("RewardModel") {
             return .bertReward
         }
-        guard architectures.contains("BertForSequenceClassification") else {
+        let classifiers = ModelFamily.allCases.map(\.classifierArchitecture)
+        guard architectures.contains(where: classifiers.contains) else {
             let found =
                 architectures.isEmpty
                 ? "(none; model_type \((modelType ?? "missing").abbreviated()))" : "\(architectures)".abbreviated()
             throw ModelConfigError.unsupportedArchitecture(found)
         }
-        // transformers' PretrainedConfig defaults to two labels when neither field says otherwise.
-        let labels = try fields.keyCount("id2label") ?? fields.optional("num_labels", .integer) ?? 2
-        guard labels == 1 else { throw ModelConfigError.unsupportedLabelCount(labels) }
         return .sequenceClassification
     }
 }

@@ -23,10 +23,10 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
         case .exceedsLimit(let field, let value, let limit):
             "config.json: \(field) = \(value) exceeds the limit of \(limit)"
         case .unsupportedArchitecture(let name):
-            "config.json: unsupported architecture \(name); expected RewardModel (model_type bert-reward) "
-                + "or BertForSequenceClassification with one label"
+            "config.json: unsupported architecture \(name); expected RewardModel (bert-reward) or a "
+                + "*ForSequenceClassification of bert, roberta, xlm-roberta, deberta-v2, distilbert, electra"
         case .unsupportedLabelCount(let count):
-            "config.json: BertForSequenceClassification has \(count) labels; a reward model has exactly one"
+            "config.json: the model has \(count) labels; a reward model has exactly one"
         case .contradictedByCheckpoint(let contradictions):
             contradictions.map(\.description).joined(separator: "\n")
         }

@@ -20,7 +20,7 @@ extension Workspace {
 }
 
 /// word + token-type + position embeddings, then LayerNorm (BertEmbeddings.forward).
-struct BertEmbeddings {
+struct BertEmbeddings: EmbeddingLayer {
     let weights: EmbeddingWeights
     let config: ModelConfig
 
@@ -157,8 +157,9 @@ struct BertFeedForward {
     }
 }
 
-struct BertEncoder {
-    let embeddings: BertEmbeddings
+/// The post-LayerNorm encoder BERT, RoBERTa, ELECTRA and DistilBERT share; only the embeddings differ.
+struct BertEncoder: SequenceEncoder {
+    let embeddings: any EmbeddingLayer
     let layers: [(attention: BertAttention, feedForward: BertFeedForward)]
     let config: ModelConfig
 
@@ -174,9 +175,18 @@ struct BertEncoder {
     /// `packWeights`: repack the layers' weights for the vector kernels (see `PackedWeight`); off,
     /// every product goes through OpenBLAS on the checkpoint's layout.
     init(weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true) {
-        let parallel = Parallel(threads: threads)
-        embeddings = BertEmbeddings(weights: weights.embeddings, config: config)
-        layers = weights.layers.map { packWeights ? $0.packingWeights() : $0 }.map {
+        self.init(
+            embeddings: BertEmbeddings(weights: weights.embeddings, config: config), layers: weights.layers,
+            config: config, parallel: Parallel(threads: threads), packWeights: packWeights)
+    }
+
+    /// Another family's embeddings in front of BERT-shaped layers.
+    init(
+        embeddings: any EmbeddingLayer, layers: [EncoderLayerWeights], config: ModelConfig, parallel: Parallel,
+        packWeights: Bool
+    ) {
+        self.embeddings = embeddings
+        self.layers = layers.map { packWeights ? $0.packingWeights() : $0 }.map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)
@@ -184,32 +194,21 @@ struct BertEncoder {
         }
         self.config = config
         self.parallel = parallel
+        minimumClsRows = Self.minimumClsRows(lastLayer: self.layers.last, parallel: parallel)
+    }
+
+    private static func minimumClsRows(
+        lastLayer: (attention: BertAttention, feedForward: BertFeedForward)?, parallel: Parallel
+    ) -> Int {
         // The last layer's products on the [CLS] rows (keys and values run on every row).
         let clsProducts =
-            layers.last.map {
+            lastLayer.map {
                 [
                     $0.attention.weights.query, $0.attention.weights.attentionOutput,
                     $0.feedForward.weights.intermediate, $0.feedForward.weights.output,
                 ]
             } ?? []
-        minimumClsRows = clsProducts.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
-    }
-
-    /// A workspace for `batch`: `retained` when it is big enough, a new retained one for batches of up to
-    /// `Workspace.retainedTokens` tokens, else a one-off workspace freed after the pass.
-    func workspace(for batch: PackedBatch, retained: inout Workspace?) -> Workspace {
-        let rows = max(batch.tokenCount, minimumClsRows)
-        let longest = batch.lengths.max() ?? 0
-        if let ws = retained, ws.fits(tokens: rows, longest: longest) { return ws }
-        guard rows <= Workspace.retainedTokens else {
-            return Workspace(tokens: rows, longest: longest, threads: parallel.threads, config: config)
-        }
-        // Untouched pages cost no memory, so the retained workspace is made at its full size at once.
-        let ws = Workspace(
-            tokens: Workspace.retainedTokens, longest: max(longest, min(config.maxPositions, Workspace.retainedTokens)),
-            threads: parallel.threads, config: config)
-        retained = ws
-        return ws
+        return clsProducts.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
     }
 
     /// The last hidden state's first ([CLS]) row of every sequence, `[sequences, hidden]`.

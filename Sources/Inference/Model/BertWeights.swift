@@ -53,6 +53,10 @@ public enum HeadWeights: Sendable {
     case sequenceClassification(pooler: Linear, classifier: Linear)
     /// v1: `cls_layer1`, `ff1`, `ff2`.
     case bertReward(clsLayer1: Linear, ff1: Linear, ff2: Linear)
+    /// The other families' classifiers on the first token: `out(activation(dense(x)))`, N outputs
+    /// (RoBERTa/ELECTRA `classifier.dense` + `out_proj`, DistilBERT `pre_classifier` + `classifier`,
+    /// DeBERTa `pooler.dense` + `classifier`).
+    case classifier(dense: Linear, activation: Activation, out: Linear)
 }
 
 public struct BertWeights: Sendable {
@@ -108,7 +112,7 @@ extension BertWeights {
         return BertWeights(embeddings: embeddings, layers: presentLayers, head: head)
     }
 
-    private static func bindLayer(_ b: TensorBinder, _ p: String, _ c: ModelConfig) -> EncoderLayerWeights? {
+    static func bindLayer(_ b: TensorBinder, _ p: String, _ c: ModelConfig) -> EncoderLayerWeights? {
         let h = c.hiddenSize
         let i = c.intermediateSize
         let q = b.linear("\(p).attention.self.query", h, h)

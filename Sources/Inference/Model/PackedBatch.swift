@@ -20,6 +20,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case tokenOutOfRange(index: Int, id: Int32, vocabSize: Int)
     case typeIdOutOfRange(index: Int, id: Int32, typeVocabSize: Int)
     case typeIdsLengthMismatch(index: Int)
+    /// `scores` on a classifier with several outputs; `logits` gives all of them.
+    case notOneLabel(labels: Int)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .tokenOutOfRange(let i, let id, let size): "sequence \(i): token id \(id) outside vocabulary of \(size)"
         case .typeIdOutOfRange(let i, let id, let size): "sequence \(i): type id \(id) outside 0..<\(size)"
         case .typeIdsLengthMismatch(let i): "sequence \(i): type ids and token ids differ in length"
+        case .notOneLabel(let labels):
+            "the model is a classifier with \(labels) labels; a single score needs a one-label model"
         }
     }
 }
@@ -61,14 +65,15 @@ struct PackedBatch {
 
     private static func validate(_ s: TokenSequence, index: Int, config: ModelConfig) throws {
         guard !s.ids.isEmpty else { throw EngineError.emptySequence(index: index) }
-        guard s.ids.count <= config.maxPositions else {
-            throw EngineError.sequenceTooLong(index: index, length: s.ids.count, limit: config.maxPositions)
+        guard s.ids.count <= config.maxSequenceLength else {
+            throw EngineError.sequenceTooLong(index: index, length: s.ids.count, limit: config.maxSequenceLength)
         }
         guard s.typeIds.count == s.ids.count else { throw EngineError.typeIdsLengthMismatch(index: index) }
         if let bad = s.ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
             throw EngineError.tokenOutOfRange(index: index, id: bad, vocabSize: config.vocabSize)
         }
-        if let bad = s.typeIds.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
+        // Families without a token-type table ignore type ids, as transformers does.
+        if config.hasTokenTypes, let bad = s.typeIds.first(where: { $0 < 0 || Int($0) >= config.typeVocabSize }) {
             throw EngineError.typeIdOutOfRange(index: index, id: bad, typeVocabSize: config.typeVocabSize)
         }
     }

@@ -1,5 +1,6 @@
-// The scoring engine: config + checkpoint in, raw reward scores out for packed batches of token
-// sequences. Immutable after loading apart from the scratch memory it keeps for small batches;
+// The scoring engine: config + checkpoint in, raw reward scores (one-label models) or every label's
+// logit (N-label classifiers) out for packed batches of token sequences, for every supported family
+// (BERT, RoBERTa, XLM-R, DeBERTa-v2/v3, DistilBERT, ELECTRA). Immutable after loading apart from the scratch memory it keeps for small batches;
 // calls may overlap (forward passes themselves take turns, see `ComputeLock`).
 import Checkpoint
 import Foundation
@@ -7,8 +8,10 @@ import Synchronization
 
 public final class RewardEngine: Sendable {
     public let config: ModelConfig
-    private let encoder: BertEncoder
+    private let encoder: any SequenceEncoder
     private let head: RewardHead
+    /// The classifier's outputs and how they become probabilities (`problem_type`, `id2label`).
+    public var labels: ClassifierLabels { config.labels }
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
     /// Scratch memory kept between forward passes (see `Workspace`).
@@ -21,14 +24,14 @@ public final class RewardEngine: Sendable {
 
     /// `packWeights: false` keeps every product on OpenBLAS (tests compare the two paths).
     init(config: ModelConfig, weights store: any WeightStore, threads: Int, packWeights: Bool) throws {
-        let weights = try BertWeights.load(from: store, config: config)
+        let loaded = try ModelLoader.load(
+            config: config, store: store, threads: max(1, threads), packWeights: packWeights)
         self.config = config
         self.store = store
-        encoder = BertEncoder(
-            weights: weights, config: config, threads: max(1, threads), packWeights: packWeights)
+        encoder = loaded.encoder
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
-        head = RewardHead(weights: weights.head)
+        head = RewardHead(weights: loaded.head)
     }
 
     /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
@@ -40,15 +43,30 @@ public final class RewardEngine: Sendable {
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
     /// since each already uses every thread it was given. A sequence's score does not depend on the
     /// others in the batch: linear layers are row-wise and attention stays within a sequence.
+    /// One-label models only (`EngineError.notOneLabel` otherwise).
     public func scores(_ sequences: [TokenSequence]) throws -> [Float] {
+        guard config.labels.count == 1 else { throw EngineError.notOneLabel(labels: config.labels.count) }
         guard !sequences.isEmpty else { return [] }
+        let (cls, count) = try firstTokenVectors(sequences)
+        return head.scores(cls: cls, count: count)
+    }
+
+    /// Every label's raw logit per sequence, `[sequences][labels.count]`, in order (no softmax or
+    /// sigmoid; `ClassifierLabels.probabilities` applies the one `problem_type` names).
+    public func logits(_ sequences: [TokenSequence]) throws -> [[Float]] {
+        guard !sequences.isEmpty else { return [] }
+        let (cls, count) = try firstTokenVectors(sequences)
+        return head.logits(cls: cls, count: count)
+    }
+
+    private func firstTokenVectors(_ sequences: [TokenSequence]) throws -> (cls: [Float], count: Int) {
         let batch = try PackedBatch(sequences, config: config)
         let cls = ComputeLock.shared.withLock { _ in
             retainedWorkspace.withLock { retained in
                 encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
             }
         }
-        return head.scores(cls: cls, count: batch.sequenceCount)
+        return (cls, batch.sequenceCount)
     }
 
     /// Rows the last layer's query, output and feed-forward products run on for a batch of

@@ -14,9 +14,10 @@ final class TensorBinder {
     private(set) var requested: [(name: String, shape: [Int])] = []
 
     /// `prefix` overrides the encoder-key prefix the store's names show (for listing a table).
-    init(store: any WeightStore, prefix: String? = nil) {
+    /// `family` names the key prefix and layer path the checkpoint's names are read with.
+    init(store: any WeightStore, prefix: String? = nil, family: ModelFamily = .bert) {
         self.store = store
-        encoder = EncoderLayout(tensorNames: store.tensors.keys)
+        encoder = EncoderLayout(tensorNames: store.tensors.keys, family: family)
         self.prefix = prefix ?? encoder.prefix
     }
 
