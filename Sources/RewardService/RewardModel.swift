@@ -42,7 +42,8 @@ public enum RewardModelError: Error, CustomStringConvertible, Equatable {
 
 public final class RewardModel: Sendable {
     public let directory: URL
-    public let tokenizer: BertTokenizer
+    /// WordPiece for BERT-family models; byte-level BPE or Unigram where tokenizer.json says so.
+    public let tokenizer: TextTokenizer
     public let engine: RewardEngine
     public let options: EncodingOptions
     /// The effective limit: the requested max length or the model's position count, whichever is smaller.
@@ -53,7 +54,7 @@ public final class RewardModel: Sendable {
         let engine = try RewardEngine(directory: directory, threads: threads)
         // Scores are one number per pair; N-label classifiers need a classification route.
         guard engine.labels.count == 1 else { throw EngineError.notOneLabel(labels: engine.labels.count) }
-        let tokenizer = try BertTokenizer(directory: directory)
+        let tokenizer = try TextTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
             throw RewardModelError.vocabularyMismatch(
                 tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)
@@ -65,8 +66,8 @@ public final class RewardModel: Sendable {
         maxLength = min(options.maxLength, engine.config.maxSequenceLength)
     }
 
-    /// `[CLS] prompt [SEP] response [SEP]` as the reference tokenizer builds it; an empty response
-    /// is absent, as in transformers. With `truncate` off, an over-long pair is an error naming its length.
+    /// The pair as the model's own tokenizer frames it (`[CLS] prompt [SEP] response [SEP]` for BERT,
+    /// `<s> prompt </s></s> response </s>` for RoBERTa); an empty response is absent, as in transformers. With `truncate` off, an over-long pair is an error naming its length.
     public func encode(prompt: String, response: String, truncate: Bool = true) throws -> Encoding {
         try encode(prompt: prompt, response: response, truncate: truncate, stopIf: { false })
     }
