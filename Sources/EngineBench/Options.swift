@@ -12,6 +12,12 @@ struct Options {
     var seed: UInt64 = 42
     /// Timed runs per row count when measuring the sgemm ceiling (median).
     var sgemmRepeats = 5
+    /// `--precision int8`: the engine quantised at load (REWARD_SERVER_INT8_KERNEL forces a kernel).
+    var int8 = false
+    /// `--sqnr`: also print each encoder product's int8 SQNR against fp32 (dB) on the mixed workload.
+    var sqnr = false
+    /// `--sqnr-model DIR`: measure the SQNR on this checkpoint instead of the random bert-base.
+    var sqnrModel: String?
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -27,6 +33,11 @@ struct Options {
             case "--mixed-count": sizes["mixed"] = Int(it.next() ?? "") ?? 32
             case "--seed": seed = UInt64(it.next() ?? "") ?? seed
             case "--sgemm-repeats": sgemmRepeats = Int(it.next() ?? "") ?? sgemmRepeats
+            case "--precision": int8 = it.next() == "int8"
+            case "--sqnr": sqnr = true
+            case "--sqnr-model":
+                sqnr = true
+                sqnrModel = it.next()
             default:
                 FileHandle.standardError.write(Data("unknown argument \(arg)\n".utf8))
                 exit(2)

@@ -24,7 +24,9 @@ let loadAtStart = loadAverage()
 let config = ModelConfig(
     layout: .sequenceClassification, vocabSize: 28996, hiddenSize: 768, layerCount: 12, headCount: 12,
     intermediateSize: 3072)
-let engine = try RewardEngine(config: config, weights: InMemoryWeights.random(config: config), threads: options.threads)
+let engine = try RewardEngine(
+    config: config, weights: InMemoryWeights.random(config: config), threads: options.threads,
+    precision: options.int8 ? .int8 : .fp32)
 
 let ceiling = SgemmCeiling(config: config, threads: options.threads, repeats: options.sgemmRepeats)
 var sgemmByRows: [Int: SgemmCeiling.Measurement] = [:]
@@ -55,8 +57,27 @@ let latency = try efficiency(single) {
     _ = try engine.scores(single[0])
     return median(try (0..<options.latencyRuns).map { _ in try seconds { _ = try engine.scores(single[0]) } })
 }
+/// Per-product int8 SQNR on the first mixed batch's lengths (random token ids), on `--sqnr-model`'s checkpoint
+/// or the random bert-base.
+func productSQNR() throws -> [[String: Any]] {
+    guard options.sqnr else { return [] }
+    var sqnrConfig = config
+    var store: any WeightStore = InMemoryWeights.random(config: config)
+    if let path = options.sqnrModel {
+        let directory = URL(fileURLWithPath: path)
+        sqnrConfig = try ModelConfig.load(directory: directory)
+        store = try WeightFiles.open(directory: directory)
+    }
+    let lengths = lengths("mixed", options).map { min($0, sqnrConfig.maxPositions) }
+    let batch = batches(sequences(lengths: lengths, vocab: sqnrConfig.vocabSize, seed: 7), size: 16)[0]
+    return try QuantizationDiagnostics.productSQNR(
+        config: sqnrConfig, weights: store, batch: batch, threads: options.threads
+    ).map { ["layer": $0.layer, "product": $0.product, "sqnr_db": $0.decibels] }
+}
+let sqnr = try productSQNR()
 let results: [String: Any] = [
-    "engine": "swift", "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
+    "engine": "swift", "precision": engine.precision.rawValue, "int8_kernel": engine.int8Kernel ?? "none",
+    "sqnr": sqnr, "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
     "batch": options.batchSize, "quick": options.quick,
     "workloads": workloads,
     "latency_128": latency.json.merging(["median_ms": latency.seconds * 1000]) { $1 },

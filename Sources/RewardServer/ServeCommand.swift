@@ -180,6 +180,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await ServiceRunner.runUntilShutdownSignal {
             try ServiceRunner.launch(
                 directory: directory, options: model.encodingOptions, threads: model.threads,
+                precision: model.precision,
                 configuration: configuration, logger: logger)
         }
     }
@@ -203,6 +204,7 @@ struct ServeCommand: AsyncParsableCommand {
         var metadata = configuration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
         let model: [String: String] = [
             "model": self.model.model, "revision": self.model.revision, "threads": "\(self.model.threads)",
+            "precision": self.model.precision.rawValue,
             "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
             "tokenTypeIds": self.model.tokenTypeIds.rawValue, "drainTimeout": "\(drainTimeout)",
             "logLevel": logLevel.rawValue, "logFormat": logFormat.rawValue,

@@ -2,6 +2,7 @@
 //   load model → warm up → start batcher → listen → ready;
 //   shutdown: not ready → stop accepting and drain in-flight HTTP requests → drain the batcher.
 import Foundation
+import Inference
 import HTTPServer
 import Logging
 
@@ -20,11 +21,14 @@ public final class ServiceRunner: Sendable {
     /// Loads the model from `directory`, then `start`s. The load and warm-up time is reported as
     /// `reward_model_load_seconds`.
     public static func launch(
-        directory: URL, options: EncodingOptions, threads: Int, configuration: ServiceConfiguration, logger: Logger
+        directory: URL, options: EncodingOptions, threads: Int, precision: Precision = .fp32,
+        configuration: ServiceConfiguration, logger: Logger
     ) throws -> ServiceRunner {
         let begin = ContinuousClock.now
-        logger.info("loading model", metadata: ["path": "\(directory.path)", "threads": "\(threads)"])
-        let model = try RewardModel(directory: directory, options: options, threads: threads)
+        logger.info(
+            "loading model",
+            metadata: ["path": "\(directory.path)", "threads": "\(threads)", "precision": "\(precision.rawValue)"])
+        let model = try RewardModel(directory: directory, options: options, threads: threads, precision: precision)
         return try start(model: model, configuration: configuration, logger: logger, loadStarted: begin)
     }
 
@@ -63,6 +67,7 @@ public final class ServiceRunner: Sendable {
                     "port": "\(port)", "loadSeconds": "\((loaded - loadStarted).seconds)",
                     "warmUpSeconds": "\((loaded - warmUpStart).seconds)", "model": "\(model.modelDescription.path)",
                     "engineTokensPerSecond": "\(Int(tokensPerSecond))",
+                    "precision": "\(model.modelDescription.precision ?? "fp32")",
                     "maxRequestTokens": "\(service.configuration.requests.maxRequestTokens ?? 0)",
                 ]
             ) { $1 })

@@ -173,10 +173,12 @@ struct BertEncoder {
 
     /// `packWeights`: repack the layers' weights for the vector kernels (see `PackedWeight`); off,
     /// every product goes through OpenBLAS on the checkpoint's layout.
-    init(weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true) {
+    init(
+        weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true, precision: Precision = .fp32
+    ) {
         let parallel = Parallel(threads: threads)
         embeddings = BertEmbeddings(weights: weights.embeddings, config: config)
-        layers = weights.layers.map { packWeights ? $0.packingWeights() : $0 }.map {
+        layers = weights.layers.map { packWeights ? $0.packingWeights(precision) : $0 }.map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)
@@ -192,7 +194,7 @@ struct BertEncoder {
                     $0.feedForward.weights.intermediate, $0.feedForward.weights.output,
                 ]
             } ?? []
-        minimumClsRows = clsProducts.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
+        minimumClsRows = clsProducts.allSatisfy { $0.computesRowByRow } ? 1 : 4 * parallel.threads
     }
 
     /// A workspace for `batch`: `retained` when it is big enough, a new retained one for batches of up to
