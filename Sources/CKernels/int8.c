@@ -44,9 +44,10 @@ int rk_q8_supports(rk_q8_isa isa) {
 
 size_t rk_q8_padded_inputs(size_t k) { return (k + 3) / 4 * 4; }
 
-/// Round half to even (the default rounding mode) of a value already within ±127.5.
+/// Round half to even of a value already within ±127.5 (then clamped to ±127): adding and subtracting
+/// 1.5 · 2^23 leaves the float rounded to an integer in the default rounding mode, without a libm call.
 static inline int8_t round_clamped(float v) {
-    float r = nearbyintf(v);
+    float r = (v + 12582912.f) - 12582912.f;
     if (r > 127.f) r = 127.f;
     if (r < -127.f) r = -127.f;
     return (int8_t)r;
@@ -72,31 +73,50 @@ void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale
     }
 }
 
+static inline uint32_t magnitude_bits(float v) {
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    return u & 0x7fffffffu; // |v|: non-negative floats order like their bit patterns
+}
+
 float rk_q8_select_outliers(const float *x, size_t k, size_t count, uint32_t *channels) {
-    float magnitude[RK_Q8_MAX_OUTLIERS]; // of channels[0..<found], decreasing
-    size_t found = 0;
-    float rest = 0;                      // the largest magnitude not selected
     if (count > RK_Q8_MAX_OUTLIERS) count = RK_Q8_MAX_OUTLIERS;
+    if (count > k) count = k;
+    float rest = 0;
+    if (count == 0) {
+        for (size_t i = 0; i < k; i++) rest = fmaxf(rest, fabsf(x[i]));
+        return rest;
+    }
+    // Radix select of the count-th largest magnitude, a byte at a time from the top: linear in k
+    // whatever the values.
+    uint32_t prefix = 0, mask = 0;
+    size_t need = count;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        size_t histogram[256] = {0};
+        for (size_t i = 0; i < k; i++) {
+            uint32_t u = magnitude_bits(x[i]);
+            if ((u & mask) == prefix) histogram[(u >> shift) & 255]++;
+        }
+        size_t above = 0;
+        int bin = 255;
+        for (; bin > 0; bin--) {
+            if (above + histogram[bin] >= need) break;
+            above += histogram[bin];
+        }
+        need -= above;
+        prefix |= (uint32_t)bin << shift;
+        mask |= 0xffu << shift;
+    }
+    // Everything above the threshold, then the first `need` equal to it (lower index first).
+    size_t found = 0;
     for (size_t i = 0; i < k; i++) {
-        float v = fabsf(x[i]);
-        size_t at;
-        if (found < count) {
-            at = found++;
-        } else if (count > 0 && v > magnitude[count - 1]) {
-            rest = fmaxf(rest, magnitude[count - 1]);
-            at = count - 1;
+        uint32_t u = magnitude_bits(x[i]);
+        if (u > prefix || (u == prefix && need > 0)) {
+            if (u == prefix) need--;
+            channels[found++] = (uint32_t)i;
         } else {
-            rest = fmaxf(rest, v);
-            continue;
+            rest = fmaxf(rest, fabsf(x[i]));
         }
-        // Strictly greater moves up, so among equal magnitudes the lower index stays first.
-        while (at > 0 && v > magnitude[at - 1]) {
-            magnitude[at] = magnitude[at - 1];
-            channels[at] = channels[at - 1];
-            at--;
-        }
-        magnitude[at] = v;
-        channels[at] = (uint32_t)i;
     }
     return rest;
 }
@@ -271,8 +291,18 @@ block_vnni(size_t rows, size_t groups, const int8_t *q, size_t lda, const int8_t
 
 #endif
 
+typedef struct {
+    const float *x;            // the float rows, for their outlier channels
+    size_t ldx;
+    const uint32_t *channels;  // `count` per row
+    size_t count;
+} q8_outliers;
+
+static void add_inputs_panel(rk_q8_isa isa, size_t kp, const float *x, const uint32_t *channels, size_t count,
+                             const int8_t *panel, const float *scale, float *out);
+
 static void gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *packed,
-                 const int32_t *column_sums, size_t first, size_t last, q8_sink sink) {
+                 const int32_t *column_sums, size_t first, size_t last, q8_sink sink, q8_outliers outliers) {
     size_t kp = rk_q8_padded_inputs(k);
     size_t groups = kp / 4;
     for (size_t r0 = 0; r0 < m; r0 += Q8_ROW_BLOCK) {
@@ -289,16 +319,19 @@ static void gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda,
             }
             const int8_t *a = q + r0 * lda;
 #if defined(__x86_64__)
-            if (isa == RK_Q8_AVX512VNNI) {
-                block_vnni(rows, groups, a, lda, panel, column_sums + column, &s);
-                continue;
-            }
-            if (isa == RK_Q8_AVX2) {
-                block_avx2(rows, groups, a, lda, panel, &s);
-                continue;
-            }
+            if (isa == RK_Q8_AVX512VNNI) block_vnni(rows, groups, a, lda, panel, column_sums + column, &s);
+            else if (isa == RK_Q8_AVX2) block_avx2(rows, groups, a, lda, panel, &s);
+            else
 #endif
-            block_portable(rows, groups, a, lda, panel, &s);
+                block_portable(rows, groups, a, lda, panel, &s);
+            // The outlier channels while the panel is still in cache.
+            if (outliers.count > 0 && !s.acc) {
+                for (size_t i = 0; i < rows; i++) {
+                    add_inputs_panel(isa, kp, outliers.x + (r0 + i) * outliers.ldx,
+                                     outliers.channels + (r0 + i) * outliers.count, outliers.count, panel,
+                                     sink.scale + column, s.out + i * s.ldc);
+                }
+            }
         }
     }
 }
@@ -306,14 +339,16 @@ static void gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda,
 void rk_q8_gemm_i32(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *packed,
                     const int32_t *column_sums, size_t first, size_t last, int32_t *acc, size_t ldc) {
     q8_sink sink = {.acc = acc, .out = NULL, .row_scale = NULL, .scale = NULL, .ldc = ldc};
-    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink);
+    q8_outliers none = {.x = NULL, .ldx = 0, .channels = NULL, .count = 0};
+    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink, none);
 }
 
 void rk_q8_gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const float *row_scale,
-                const int8_t *packed, const int32_t *column_sums, const float *scale, size_t first, size_t last,
-                float *out, size_t ldc) {
+                const float *x, size_t ldx, const uint32_t *channels, size_t outliers, const int8_t *packed,
+                const int32_t *column_sums, const float *scale, size_t first, size_t last, float *out, size_t ldc) {
     q8_sink sink = {.acc = NULL, .out = out, .row_scale = row_scale, .scale = scale, .ldc = ldc};
-    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink);
+    q8_outliers extra = {.x = x, .ldx = ldx, .channels = channels, .count = outliers};
+    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink, extra);
 }
 
 // Plain multiplies and adds in a fixed order (no fused multiply-add), so the vector path below gives
@@ -357,18 +392,23 @@ __attribute__((target("avx2"))) static void add_inputs_avx2(size_t kp, const flo
 }
 #endif
 
+static void add_inputs_panel(rk_q8_isa isa, size_t kp, const float *x, const uint32_t *channels, size_t count,
+                             const int8_t *panel, const float *scale, float *out) {
+#if defined(__x86_64__)
+    if (isa != RK_Q8_PORTABLE) {
+        add_inputs_avx2(kp, x, channels, count, panel, scale, out);
+        return;
+    }
+#endif
+    (void)isa;
+    add_inputs_portable(kp, x, channels, count, panel, scale, out);
+}
+
 void rk_q8_add_inputs(rk_q8_isa isa, size_t k, const float *x, const uint32_t *channels, size_t count,
                       const int8_t *packed, const float *scale, size_t first, size_t last, float *out) {
     size_t kp = rk_q8_padded_inputs(k);
     for (size_t p = first; p < last; p++) {
-        const int8_t *panel = packed + p * kp * RK_Q8_COLS;
         size_t column = p * RK_Q8_COLS;
-#if defined(__x86_64__)
-        if (isa != RK_Q8_PORTABLE) {
-            add_inputs_avx2(kp, x, channels, count, panel, scale + column, out + column);
-            continue;
-        }
-#endif
-        add_inputs_portable(kp, x, channels, count, panel, scale + column, out + column);
+        add_inputs_panel(isa, kp, x, channels, count, packed + p * kp * RK_Q8_COLS, scale + column, out + column);
     }
 }

@@ -109,8 +109,8 @@ func adversarialRowsCannotSaturateAnyPath(k: Int) {
     for isa in runnablePaths {
         var out = [Float](repeating: .nan, count: m * n)
         rk_q8_gemm(
-            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, packed.values, packed.sums, packed.scales, 0,
-            n / Int(RK_Q8_COLS), &out, n)
+            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, nil, 0, nil, 0, packed.values, packed.sums,
+            packed.scales, 0, n / Int(RK_Q8_COLS), &out, n)
         // Two float channels added to each row, as for a row's outliers.
         let x = (0..<k).map { Float($0) * 0.37 - 11 }
         let channels: [UInt32] = [97, 3]
@@ -122,6 +122,13 @@ func adversarialRowsCannotSaturateAnyPath(k: Int) {
             }
         }
         results.append(out)
+        // The same outliers fused into the product, panel by panel: the same floats.
+        var fused = [Float](repeating: .nan, count: m * n)
+        let perRow = (0..<m).flatMap { _ in channels }
+        rk_q8_gemm(
+            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, x, 0,
+            perRow, 2, packed.values, packed.sums, packed.scales, 0, n / Int(RK_Q8_COLS), &fused, n)
+        #expect(fused == out)
     }
     #expect(results.allSatisfy { $0 == results[0] })
     #expect(!results[0].contains { $0.isNaN })

@@ -32,9 +32,9 @@ void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale
 /// Most outlier channels a row may keep out of its quantisation.
 #define RK_Q8_MAX_OUTLIERS 64
 
-/// Picks a row's `count` (≤ RK_Q8_MAX_OUTLIERS) largest-magnitude channels into `channels`, largest
-/// first (ties: lower index first), and returns the largest magnitude among the others: the maximum
-/// the rest of the row is quantised with. count 0 returns max|x|.
+/// Picks a row's `count` (≤ RK_Q8_MAX_OUTLIERS, ≤ k) largest-magnitude channels into `channels`, in
+/// index order (among equal magnitudes the lower indices), and returns the largest magnitude among the
+/// others: the maximum the rest of the row is quantised with. count 0 returns max|x|. Linear in k.
 float rk_q8_select_outliers(const float *x, size_t k, size_t count, uint32_t *channels);
 
 /// Quantises one row x[k] per token with `max` (from rk_q8_select_outliers): returns the scale
@@ -49,10 +49,12 @@ void rk_q8_gemm_i32(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t l
                     const int32_t *column_sums, size_t first, size_t last, int32_t *acc, size_t ldc);
 
 /// The float product out[i, c] = (acc[i, c] · row_scale[i]) · scale[c], computed the same way on every
-/// path, for the same rows and panels as `rk_q8_gemm_i32`.
+/// path, for the same rows and panels as `rk_q8_gemm_i32`; then, when `outliers` > 0, each row's
+/// `outliers` float channels (channels[i · outliers ...], values from x with row stride ldx) added as
+/// `rk_q8_add_inputs` does, panel by panel while the panel is in cache.
 void rk_q8_gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const float *row_scale,
-                const int8_t *packed, const int32_t *column_sums, const float *scale, size_t first, size_t last,
-                float *out, size_t ldc);
+                const float *x, size_t ldx, const uint32_t *channels, size_t outliers, const int8_t *packed,
+                const int32_t *column_sums, const float *scale, size_t first, size_t last, float *out, size_t ldc);
 
 /// out[c] += scale[c] · Σ_j x[j] · w[c, j] over the listed input channels j, for the columns of panels
 /// first..<last: the float part of a row whose outlier channels were kept out of its quantisation.

@@ -88,14 +88,8 @@ final class QuantizedWeight: @unchecked Sendable {
         }
         parallel.forEachChunk(count: panels) { _, range in
             rk_q8_gemm(
-                Self.isa, rows, inputs, quantized.values, rowBytes, quantized.scales, values, columnSums, scales,
-                range.lowerBound, range.upperBound, out, outputs)
-            guard outliers > 0 else { return }
-            for row in 0..<rows {
-                rk_q8_add_inputs(
-                    Self.isa, inputs, x + row * inputs, quantized.channels + row * outliers, outliers, values, scales,
-                    range.lowerBound, range.upperBound, out + row * outputs)
-            }
+                Self.isa, rows, inputs, quantized.values, rowBytes, quantized.scales, x, inputs, quantized.channels,
+                outliers, values, columnSums, scales, range.lowerBound, range.upperBound, out, outputs)
         }
     }
 }
@@ -130,7 +124,10 @@ private struct QuantizedRows {
 }
 
 extension QuantizedWeight {
-    /// Channels of each input row kept in float: the few largest, where per-token int8 loses the most
-    /// (BERT's activations carry a handful of channels far larger than the rest).
-    static func outlierChannels(inputs: Int) -> Int { min(Int(RK_Q8_MAX_OUTLIERS), inputs / 64) }
+    /// Channels of each input row kept in float: the largest 1 in 32 (at most 64), where per-token int8
+    /// loses the most (BERT's activations carry a few channels far larger than the rest, above all at
+    /// the input of each layer's output projection). Chosen by measurement on all-MiniLM-L6-v2 over
+    /// docstring pairs (ranking agreement with fp32): none 93.5%, 1 in 64 98.3%, 1 in 32 98.8%,
+    /// int8 weights with fp32 activations 99.0%.
+    static func outlierChannels(inputs: Int) -> Int { min(Int(RK_Q8_MAX_OUTLIERS), inputs / 32) }
 }
