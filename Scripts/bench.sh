@@ -37,6 +37,8 @@
 #   memory       VmRSS / VmHWM (peak) of the serving process from /proc after /ready and after serving 64
 #                mixed-length pairs (8 with --quick) from 32 concurrent clients; heap = RssAnon, mapped =
 #                RssFile (weights pages). Target: peak <= weights file size + 150 MB. MB = 10^6 bytes.
+#   int8 rows    the same engine at --precision int8 (best kernel, and AVX2 forced), ONNX Runtime's dynamic int8
+#                (quantize_dynamic, per channel) and the int8 server's start-up and memory; Scripts/bench_int8_table.py.
 # The JSON behind every figure stays in .cache/bench/ (swift.json, reference.json, startup.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,11 +10,11 @@ Engines (run one after the other, never concurrently):
   torch  PyTorch eager under torch.inference_mode() (no autograd; implies no_grad), default
          attention implementation, torch.set_num_threads(THREADS).
   ort    ONNX Runtime, CPUExecutionProvider, intra_op_num_threads=THREADS,
-         ORT_ENABLE_ALL.
-  ort-int8  the same ONNX model after onnxruntime.quantization.quantize_dynamic (int8 weights,
-         per channel, activations quantised at run time), same session options. Only with
-         --engines naming it (the int8 rows of Scripts/bench.sh --int8). The model is exported once with torch.onnx.export (dynamic batch and
+         ORT_ENABLE_ALL. The model is exported once with torch.onnx.export (dynamic batch and
          sequence axes) and cached under .cache/bench/ (gitignored).
+  ort-int8  the same ONNX model after onnxruntime.quantization.quantize_dynamic (int8 weights,
+         per channel, activations quantised at run time), same session options; only when
+         --engines names it (the int8 rows of Scripts/bench.sh).
 Both get the same length-sorted batches of at most 16 sequences, padded to the longest in
 the batch with an attention mask.
 

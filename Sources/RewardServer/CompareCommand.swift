@@ -72,7 +72,10 @@ struct CompareCommand: AsyncParsableCommand {
             if json {
                 JSONLines.write(result)
             } else {
-                print(String(format: "preference accuracy (%@): %.4f (%d of %d)", result.precision, result.accuracy, result.correct, result.lines))
+                print(
+                    String(
+                        format: "preference accuracy (%@): %.4f (%d of %d)", result.precision, result.accuracy,
+                        result.correct, result.lines))
             }
         }
     }
@@ -92,11 +95,12 @@ struct CompareCommand: AsyncParsableCommand {
 
         var text: String {
             let a = agreement
+            let f = { (value: Double) in String(format: "%.5f", value) }
             return """
                 int8 vs fp32 over \(a.pairs) pairs
-                  |Δscore|  max \(String(format: "%.5f", a.maxAbsDelta))  p99 \(String(format: "%.5f", a.p99AbsDelta))  mean \(String(format: "%.5f", a.meanAbsDelta))
-                  Spearman \(String(format: "%.5f", a.spearman))  Kendall \(String(format: "%.5f", a.kendall))
-                  ranking agreement \(String(format: "%.4f", a.rankingAgreement)) over \(a.rankedResponsePairs) response pairs
+                  |Δscore|  max \(f(a.maxAbsDelta))  p99 \(f(a.p99AbsDelta))  mean \(f(a.meanAbsDelta))
+                  Spearman \(f(a.spearman))  Kendall \(f(a.kendall))
+                  ranking agreement \(f(a.rankingAgreement)) over \(a.rankedResponsePairs) response pairs
                 """
         }
     }

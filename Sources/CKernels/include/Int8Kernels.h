@@ -59,8 +59,8 @@ void rk_q8_gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, 
 /// out[c] += scale[c] · Σ_j x[j] · w[c, j] over the listed input channels j, for the columns of panels
 /// first..<last: the float part of a row whose outlier channels were kept out of its quantisation.
 /// Multiplies and adds in the same order on every path (no fused multiply-add): identical results.
-void rk_q8_add_inputs(rk_q8_isa isa, size_t k, const float *x, const uint32_t *channels, size_t count, const int8_t *packed,
-                      const float *scale, size_t first, size_t last, float *out);
+void rk_q8_add_inputs(rk_q8_isa isa, size_t k, const float *x, const uint32_t *channels, size_t count,
+                      const int8_t *packed, const float *scale, size_t first, size_t last, float *out);
 
 /// Scalar reference of the int32 sums, written for clarity (tests compare every kernel with it).
 void rk_q8_reference_i32(size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *w, size_t n, int32_t *acc,

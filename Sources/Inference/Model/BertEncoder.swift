@@ -178,7 +178,7 @@ struct BertEncoder {
     ) {
         let parallel = Parallel(threads: threads)
         embeddings = BertEmbeddings(weights: weights.embeddings, config: config)
-        layers = weights.layers.map { packWeights ? $0.packingWeights(precision) : $0 }.map {
+        layers = (packWeights ? EncoderLayerWeights.packing(weights.layers, precision) : weights.layers).map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)
