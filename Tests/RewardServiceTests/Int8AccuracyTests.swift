@@ -31,30 +31,50 @@ private func docstringPairs(prompts: Int, responses: Int) throws -> [(prompt: St
     }
 }
 
-private func rawScores(_ model: RewardModel, _ pairs: [(prompt: String, response: String, group: Int)]) throws
-    -> [Double]
-{
-    var scores: [Double] = []
-    for start in stride(from: 0, to: pairs.count, by: 64) {
-        let batch = pairs[start..<min(start + 64, pairs.count)]
-        scores += try model.scores(batch.map { ($0.prompt, $0.response, 1.0) })
-    }
-    return scores
-}
-
-@Test(arguments: ["v1", "v2"])
-func int8RanksDocstringPairsLikeFp32(layout: String) throws {
+/// int8 against fp32 on one head layout: `reward-server compare` (built beside the test bundle) in a child
+/// process, so minutes of scoring do not compete with the other tests inside this process.
+private func measure(_ layout: String, pairsFile: URL) throws -> ScoreAgreement {
     let dir = try assembleMiniLM(layout: layout)
     defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("reward-server")
+    process.arguments = ["compare", "--model", dir.path, "--pairs", pairsFile.path, "--json", "--threads", "1"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0, "reward-server compare failed for \(layout)")
+    struct Output: Decodable { let agreement: ScoreAgreement }
+    return try JSONDecoder().decode(Output.self, from: data).agreement
+}
+
+/// Runs `body` on a new thread: minutes of synchronous scoring on the test runner's few cooperative threads
+/// would starve the suite's other (asynchronous) tests.
+private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+@Test func int8RanksDocstringPairsLikeFp32() async throws {
     let pairs = try docstringPairs(prompts: 340, responses: 6)
     try #require(pairs.count == 2_040)
-    let threads = 2
-    let fp32 = try rawScores(RewardModel(directory: dir, threads: threads, precision: .fp32), pairs)
-    let int8 = try rawScores(RewardModel(directory: dir, threads: threads, precision: .int8), pairs)
-    let agreement = ScoreAgreement(reference: fp32, candidate: int8, groups: pairs.map(\.group))
-    print("int8 vs fp32, MiniLM \(layout): \(agreement)")
-    #expect(agreement.rankingAgreement >= 0.985)
-    #expect(agreement.spearman >= 0.998)
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("int8-pairs-\(UUID().uuidString).jsonl")
+    defer { try? FileManager.default.removeItem(at: file) }
+    let lines = try pairs.map { pair in
+        let object: [String: Any] = ["prompt": pair.prompt, "response": pair.response, "group": pair.group]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+    try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    for layout in ["v1", "v2"] {
+        let agreement = try await onOwnThread { try measure(layout, pairsFile: file) }
+        print("int8 vs fp32, MiniLM \(layout): \(agreement)")
+        #expect(agreement.rankingAgreement >= 0.985, "\(layout)")
+        #expect(agreement.spearman >= 0.998, "\(layout)")
+    }
 }
 
 @Test func scoreAgreementCountsOrderedPairsPerPrompt() {
