@@ -37,6 +37,8 @@
 #   memory       VmRSS / VmHWM (peak) of the serving process from /proc after /ready and after serving 64
 #                mixed-length pairs (8 with --quick) from 32 concurrent clients; heap = RssAnon, mapped =
 #                RssFile (weights pages). Target: peak <= weights file size + 150 MB. MB = 10^6 bytes.
+#   int8 rows    the same engine at --precision int8 (best kernel, and AVX2 forced), ONNX Runtime's dynamic int8
+#                (quantize_dynamic, per channel) and the int8 server's start-up and memory; Scripts/bench_int8_table.py.
 # The JSON behind every figure stays in .cache/bench/ (swift.json, reference.json, startup.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +53,10 @@ python3 Scripts/bench_reference.py "$@" --json "$out/reference.json" 2>"$out/ref
 python3 Scripts/bench_startup.py "$@" --binary "$build/release/reward-server" --json "$out/startup.json" \
     2>"$out/startup.log"
 python3 Scripts/bench_table.py "$out/swift.json" "$out/reference.json" "$out/startup.json"
+# int8 rows (--precision int8): ours, the AVX2 kernel forced, ONNX Runtime's dynamic int8, the int8 server.
+"$build/release/engine-bench" "$@" --precision int8 > "$out/swift-int8.json"
+REWARD_SERVER_INT8_KERNEL=avx2 "$build/release/engine-bench" "$@" --precision int8 > "$out/swift-int8-avx2.json"
+python3 Scripts/bench_reference.py "$@" --engines ort-int8 --json "$out/reference-int8.json" 2>>"$out/reference.log"
+REWARD_SERVER_PRECISION=int8 python3 Scripts/bench_startup.py "$@" --binary "$build/release/reward-server" \
+    --json "$out/startup-int8.json" 2>>"$out/startup.log"
+python3 Scripts/bench_int8_table.py "$out"

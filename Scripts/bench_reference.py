@@ -12,6 +12,9 @@ Engines (run one after the other, never concurrently):
   ort    ONNX Runtime, CPUExecutionProvider, intra_op_num_threads=THREADS,
          ORT_ENABLE_ALL. The model is exported once with torch.onnx.export (dynamic batch and
          sequence axes) and cached under .cache/bench/ (gitignored).
+  ort-int8  the same ONNX model after onnxruntime.quantization.quantize_dynamic (int8 weights,
+         per channel, activations quantised at run time), same session options; only when
+         --engines names it (the int8 rows of Scripts/bench.sh).
 Both get the same length-sorted batches of at most 16 sequences, padded to the longest in
 the batch with an attention mask.
 
@@ -74,7 +77,7 @@ MIXED_MIN, MIXED_SPAN = 24, 361
 FULL = dict(fixed32=64, fixed128=16, fixed512=4, mixed=32, repeats=3, latency_runs=10)
 QUICK = dict(fixed32=16, fixed128=4, fixed512=1, mixed=6, repeats=3, latency_runs=5)
 WORKLOADS = ("fixed32", "fixed128", "fixed512", "mixed")
-ENGINES = ("torch", "ort")
+ENGINES = ("torch", "ort", "ort-int8")
 
 
 _T0 = time.perf_counter()
@@ -171,6 +174,16 @@ def export_onnx(model: RewardLogits, path: Path) -> None:
     tmp.rename(path)
 
 
+def quantized_onnx(path: Path) -> Path:
+    """ORT's dynamic quantisation of the exported model (int8 weights per channel), cached beside it."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    out = path.with_name(path.stem + "-int8-per-channel.onnx")
+    if not out.exists():
+        log(f"quantising {path.name} with quantize_dynamic ...")
+        quantize_dynamic(str(path), str(out), per_channel=True, weight_type=QuantType.QInt8)
+    return out
+
+
 class TorchEngine:
     name = "torch"
 
@@ -185,7 +198,8 @@ class TorchEngine:
 class OrtEngine:
     name = "ort"
 
-    def __init__(self, path: Path, threads: int):
+    def __init__(self, path: Path, threads: int, name: str = "ort"):
+        self.name = name
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -278,7 +292,7 @@ def table(result: dict) -> str:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--engines", default=",".join(ENGINES), help="comma list of: torch, ort")
+    p.add_argument("--engines", default="torch,ort", help="comma list of: torch, ort, ort-int8")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help="comma list of: " + ", ".join(WORKLOADS))
     p.add_argument("--quick", action="store_true", help="small workloads (~40 s)")
@@ -321,7 +335,9 @@ def make_engines(names: list[str], threads: int) -> list:
             if not path.exists():
                 log(f"exporting ONNX model to {path} ...")
                 export_onnx(model, path)
-            engines.append(OrtEngine(path, threads))
+            if name == "ort-int8":
+                path = quantized_onnx(path)
+            engines.append(OrtEngine(path, threads, name))
     return engines
 
 
@@ -338,7 +354,8 @@ def main() -> None:
     started = time.perf_counter()
     log("building the model ...")
     engines = make_engines(args.engines, args.threads)
-    parity = check_parity(engines, BERT_BASE["vocab_size"]) if len(engines) > 1 else None
+    exact = [e for e in engines if e.name != "ort-int8"]
+    parity = check_parity(exact, BERT_BASE["vocab_size"]) if len(exact) > 1 else None
     log(f"engines ready; parity max |diff| = {parity}")
 
     result = {"model": {**BERT_BASE, "seed": MODEL_SEED, "dtype": "float32", "head": "v2"},

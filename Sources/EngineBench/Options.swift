@@ -16,6 +16,12 @@ struct Options {
     var modelDirectory: String? = nil
     /// The workloads to time, comma-separated on the command line.
     var workloads = ["fixed32", "fixed128", "fixed512", "mixed"]
+    /// `--precision int8`: the engine quantised at load (REWARD_SERVER_INT8_KERNEL forces a kernel).
+    var int8 = false
+    /// `--sqnr`: also print each encoder product's int8 SQNR against fp32 (dB) on the mixed workload.
+    var sqnr = false
+    /// `--sqnr-model DIR`: measure the SQNR on this checkpoint instead of the random bert-base.
+    var sqnrModel: String?
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -33,6 +39,11 @@ struct Options {
             case "--sgemm-repeats": sgemmRepeats = Int(it.next() ?? "") ?? sgemmRepeats
             case "--model": modelDirectory = it.next()
             case "--workloads": workloads = (it.next() ?? "").split(separator: ",").map(String.init)
+            case "--precision": int8 = it.next() == "int8"
+            case "--sqnr": sqnr = true
+            case "--sqnr-model":
+                sqnr = true
+                sqnrModel = it.next()
             default:
                 FileHandle.standardError.write(Data("unknown argument \(arg)\n".utf8))
                 exit(2)

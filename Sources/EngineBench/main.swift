@@ -25,9 +25,14 @@ let bertBase = ModelConfig(
     layout: .sequenceClassification, vocabSize: 28996, hiddenSize: 768, layerCount: 12, headCount: 12,
     intermediateSize: 3072)
 // `--model DIR` times any supported checkpoint (Scripts/bench_architectures.py passes RoBERTa and DeBERTa ones).
+let precision: Precision = options.int8 ? .int8 : .fp32
 let engine =
-    try options.modelDirectory.map { try RewardEngine(directory: URL(fileURLWithPath: $0), threads: options.threads) }
-    ?? RewardEngine(config: bertBase, weights: InMemoryWeights.random(config: bertBase), threads: options.threads)
+    try options.modelDirectory.map {
+        try RewardEngine(directory: URL(fileURLWithPath: $0), threads: options.threads, precision: precision)
+    }
+    ?? RewardEngine(
+        config: bertBase, weights: InMemoryWeights.random(config: bertBase), threads: options.threads,
+        precision: precision)
 let config = engine.config
 
 let ceiling = SgemmCeiling(config: config, threads: options.threads, repeats: options.sgemmRepeats)
@@ -59,9 +64,28 @@ let latency = try efficiency(single) {
     _ = try engine.scores(single[0])
     return median(try (0..<options.latencyRuns).map { _ in try seconds { _ = try engine.scores(single[0]) } })
 }
+/// Per-product int8 SQNR on the first mixed batch's lengths (random token ids), on `--sqnr-model`'s checkpoint
+/// or the random bert-base.
+func productSQNR() throws -> [[String: Any]] {
+    guard options.sqnr else { return [] }
+    var sqnrConfig = config
+    var store: any WeightStore = InMemoryWeights.random(config: config)
+    if let path = options.sqnrModel {
+        let directory = URL(fileURLWithPath: path)
+        sqnrConfig = try ModelConfig.load(directory: directory)
+        store = try WeightFiles.open(directory: directory)
+    }
+    let lengths = lengths("mixed", options).map { min($0, sqnrConfig.maxPositions) }
+    let batch = batches(sequences(lengths: lengths, vocab: sqnrConfig.vocabSize, seed: 7), size: 16)[0]
+    return try QuantizationDiagnostics.productSQNR(
+        config: sqnrConfig, weights: store, batch: batch, threads: options.threads
+    ).map { ["layer": $0.layer, "product": $0.product, "sqnr_db": $0.decibels] }
+}
+let sqnr = try productSQNR()
 let results: [String: Any] = [
     "engine": "swift", "model": options.modelDirectory ?? "bert-base random", "family": config.family.rawValue,
-    "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
+    "precision": engine.precision.rawValue, "int8_kernel": engine.int8Kernel ?? "none",
+    "sqnr": sqnr, "threads": options.threads, "loadavg_start": loadAtStart, "loadavg_end": loadAverage(),
     "batch": options.batchSize, "quick": options.quick,
     "workloads": workloads,
     "latency_128": latency.json.merging(["median_ms": latency.seconds * 1000]) { $1 },

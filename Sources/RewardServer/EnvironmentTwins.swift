@@ -41,6 +41,7 @@ enum EnvironmentTwins {
     static let model: [EnvironmentTwin] = [
         EnvironmentTwin("model"), EnvironmentTwin("revision"), EnvironmentTwin("max-length"),
         EnvironmentTwin("truncation-side"), EnvironmentTwin("token-type-ids"), EnvironmentTwin("threads"),
+        EnvironmentTwin("precision"),
     ]
 
     /// `serve`: every option it has.
@@ -60,7 +61,7 @@ enum EnvironmentTwins {
 
     /// The twins of each subcommand, by its name on the command line.
     static let bySubcommand: [String: [EnvironmentTwin]] = [
-        "serve": serve, "score": model, "tokenize": model,
+        "serve": serve, "score": model, "tokenize": model, "compare": model,
         "download": [EnvironmentTwin("model"), EnvironmentTwin("revision")],
     ]
 

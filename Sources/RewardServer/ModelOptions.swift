@@ -10,6 +10,8 @@ enum TypeIdChoice: String, ExpressibleByArgument, CaseIterable {
     case zeros, segments
 }
 
+extension Precision: ExpressibleByArgument {}
+
 enum TruncationSideChoice: String, ExpressibleByArgument, CaseIterable {
     case right, left
 }
@@ -47,6 +49,13 @@ struct ModelOptions: ParsableArguments {
             """)
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(
+        help: """
+            fp32 (exact, the default) or int8: the encoder's linear layers quantised at load, faster and \
+            close to fp32 (see the README's accuracy figures).
+            """)
+    var precision: Precision = .fp32
+
     func validate() throws {
         guard maxLength >= 3 else {
             throw ValidationError("--max-length must be at least 3 (room for [CLS] and two [SEP])")
@@ -72,7 +81,7 @@ struct ModelOptions: ParsableArguments {
         logger: Logger = Logger(label: "reward-server") { StreamLogHandler.standardError(label: $0) }
     ) async throws -> RewardModel {
         let directory = try await resolveDirectory(logger: logger)
-        return try RewardModel(directory: directory, options: encodingOptions, threads: threads)
+        return try RewardModel(directory: directory, options: encodingOptions, threads: threads, precision: precision)
     }
 }
 

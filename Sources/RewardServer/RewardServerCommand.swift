@@ -8,7 +8,9 @@ struct RewardServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reward-server",
         abstract: "Score (prompt, response) pairs with a BERT reward model on CPU.",
-        subcommands: [ServeCommand.self, ScoreCommand.self, TokenizeCommand.self, DownloadCommand.self]
+        subcommands: [
+            ServeCommand.self, ScoreCommand.self, TokenizeCommand.self, DownloadCommand.self, CompareCommand.self,
+        ]
     )
 
     static func main() async {

@@ -187,9 +187,16 @@ struct ServeCommand: AsyncParsableCommand {
                 progress.downloading(file: $0.file, bytesDone: $0.bytesDone, bytesTotal: $0.bytesTotal)
             }
             progress.set(.loading)
-            logger.info("loading model", metadata: ["path": "\(directory.path)", "threads": "\(model.threads)"])
+            logger.info(
+                "loading model",
+                metadata: [
+                    "path": "\(directory.path)", "threads": "\(model.threads)",
+                    "precision": "\(model.precision.rawValue)",
+                ])
             return try await ServiceRunner.onOwnThread {
-                try RewardModel(directory: directory, options: model.encodingOptions, threads: model.threads)
+                try RewardModel(
+                    directory: directory, options: model.encodingOptions, threads: model.threads,
+                    precision: model.precision)
             }
         }
     }
@@ -213,6 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
         var metadata = configuration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
         let model: [String: String] = [
             "model": self.model.model, "revision": self.model.revision, "threads": "\(self.model.threads)",
+            "precision": self.model.precision.rawValue,
             "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
             "tokenTypeIds": self.model.tokenTypeIds.rawValue, "drainTimeout": "\(drainTimeout)",
             "logLevel": logLevel.rawValue, "logFormat": logFormat.rawValue,

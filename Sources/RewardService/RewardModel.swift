@@ -40,6 +40,9 @@ public enum RewardModelError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// fp32 or int8 (see `Inference.Precision`), named here so the command line need not import the engine.
+public typealias Precision = Inference.Precision
+
 public final class RewardModel: Sendable {
     public let directory: URL
     /// WordPiece for BERT-family models; byte-level BPE or Unigram where tokenizer.json says so.
@@ -50,8 +53,11 @@ public final class RewardModel: Sendable {
     public let maxLength: Int
 
     /// `threads`: the cores the engine may use (OpenBLAS and the work between its products).
-    public init(directory: URL, options: EncodingOptions = EncodingOptions(), threads: Int = 1) throws {
-        let engine = try RewardEngine(directory: directory, threads: threads)
+    /// `precision`: `.int8` quantises the encoder's linear layers at load.
+    public init(
+        directory: URL, options: EncodingOptions = EncodingOptions(), threads: Int = 1, precision: Precision = .fp32
+    ) throws {
+        let engine = try RewardEngine(directory: directory, threads: threads, precision: precision)
         // Scores are one number per pair; N-label classifiers need a classification route.
         guard engine.labels.count == 1 else { throw EngineError.notOneLabel(labels: engine.labels.count) }
         let tokenizer = try TextTokenizer(directory: directory)

@@ -13,13 +13,19 @@ public struct ModelDescription: Sendable, Equatable, Codable {
     public var layers: Int
     /// Longest input in tokens, special tokens included.
     public var maxInputLength: Int
+    /// How the encoder's linear layers compute: `fp32` or `int8` (`--precision`); absent for models
+    /// that do not say.
+    public var precision: String?
 
-    public init(path: String, layout: String, hiddenSize: Int, layers: Int, maxInputLength: Int) {
+    public init(
+        path: String, layout: String, hiddenSize: Int, layers: Int, maxInputLength: Int, precision: String? = nil
+    ) {
         self.path = path
         self.layout = layout
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.maxInputLength = maxInputLength
+        self.precision = precision
     }
 
     enum CodingKeys: String, CodingKey {
@@ -27,6 +33,7 @@ public struct ModelDescription: Sendable, Equatable, Codable {
         case hiddenSize = "hidden_size"
         case layers
         case maxInputLength = "max_input_length"
+        case precision
     }
 }
 
@@ -45,6 +52,6 @@ extension RewardModel: ScoringModel {
     public var modelDescription: ModelDescription {
         ModelDescription(
             path: directory.path, layout: engine.config.layout.rawValue, hiddenSize: engine.config.hiddenSize,
-            layers: engine.config.layerCount, maxInputLength: maxLength)
+            layers: engine.config.layerCount, maxInputLength: maxLength, precision: engine.precision.rawValue)
     }
 }

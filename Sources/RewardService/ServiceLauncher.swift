@@ -99,6 +99,7 @@ struct WarmedService: Sendable {
                     "port": "\(port)", "loadSeconds": "\(loadSeconds)", "warmUpSeconds": "\(warmUpSeconds)",
                     "model": "\(service.state.model.modelDescription.path)",
                     "engineTokensPerSecond": "\(Int(tokensPerSecond))",
+                    "precision": "\(service.state.model.modelDescription.precision ?? "fp32")",
                     "maxRequestTokens": "\(configuration.requests.maxRequestTokens ?? 0)",
                 ]
             ) { $1 })

@@ -26,10 +26,33 @@ func familyRewardModelMatchesReference(name: String) throws {
     let golden = try #require(goldens.first { $0.alpha == 1 && !$0.response.isEmpty })
     let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
     let port = runner.port
-    let json = String(decoding: try JSONEncoder().encode(["prompt": golden.prompt, "response": golden.response]), as: UTF8.self)
+    let json = String(
+        decoding: try JSONEncoder().encode(["prompt": golden.prompt, "response": golden.response]), as: UTF8.self)
     let answer = try await onThread { try LoopbackClient(port: port).post("/score", json: json) }
     await runner.shutdown()
     #expect(answer.status == 200, "\(answer.text)")
     let score = try answer.decoded([String: Double].self)["score"]
-    #expect(score.map { withinScoreTolerance($0, golden.score) } == true, "served \(String(describing: score)) vs reference \(golden.score)")
+    #expect(
+        score.map { withinScoreTolerance($0, golden.score) } == true,
+        "served \(String(describing: score)) vs reference \(golden.score)")
+}
+
+/// int8 reaches every family through the shared packing: a pair's int8 score is the same alone or in
+/// a batch, bit for bit, and stays near its fp32 score.
+@Test(arguments: familyFixtureModels)
+func familyRewardModelsRunInInt8(name: String) throws {
+    let fp32 = try RewardModel(directory: Fixtures.model(name))
+    let int8 = try RewardModel(directory: Fixtures.model(name), threads: 2, precision: .int8)
+    #expect(int8.modelDescription.precision == "int8")
+    let goldens: [ScoreGolden] = try Fixtures.jsonLines(Fixtures.golden("scores-\(name).jsonl"))
+    let encodings = try goldens.map { try int8.encode(prompt: $0.prompt, response: $0.response) }
+    let batch = try int8.rawScores(encodings)
+    let reference = try fp32.rawScores(encodings)
+    for (i, encoding) in encodings.enumerated() {
+        let alone = try int8.rawScores([encoding])[0]
+        #expect(alone == batch[i], "\(name) #\(i): int8 alone \(alone) vs in batch \(batch[i])")
+        #expect(
+            abs(alone - reference[i]) <= 0.25 * max(1, abs(reference[i])),
+            "\(name) #\(i): int8 \(alone) vs fp32 \(reference[i])")
+    }
 }

@@ -24,4 +24,7 @@ void rk_pack(const float *w, size_t n, size_t k, float *packed);
 void rk_gemm(rk_isa isa, size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t first,
              size_t last, float *c, size_t ldc);
 
+// int8 products (quantised weights, per-token activations).
+#include "Int8Kernels.h"
+
 #endif

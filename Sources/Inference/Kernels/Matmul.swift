@@ -16,6 +16,10 @@ enum Matmul {
         _ x: UnsafePointer<Float>, rows: Int, _ linear: Linear, into out: UnsafeMutablePointer<Float>,
         parallel: Parallel
     ) {
+        if let quantized = linear.quantized {
+            quantized.times(x, rows: rows, into: out, parallel: parallel)
+            return
+        }
         if let packed = linear.packed {
             // Panels split across the threads; every thread reads all of x, which stays in cache.
             parallel.forEachChunk(count: packed.panels) { _, panels in

@@ -174,19 +174,21 @@ struct BertEncoder: SequenceEncoder {
 
     /// `packWeights`: repack the layers' weights for the vector kernels (see `PackedWeight`); off,
     /// every product goes through OpenBLAS on the checkpoint's layout.
-    init(weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true) {
+    init(
+        weights: BertWeights, config: ModelConfig, threads: Int, packWeights: Bool = true, precision: Precision = .fp32
+    ) {
         self.init(
             embeddings: BertEmbeddings(weights: weights.embeddings, config: config), layers: weights.layers,
-            config: config, parallel: Parallel(threads: threads), packWeights: packWeights)
+            config: config, parallel: Parallel(threads: threads), packWeights: packWeights, precision: precision)
     }
 
     /// Another family's embeddings in front of BERT-shaped layers.
     init(
         embeddings: any EmbeddingLayer, layers: [EncoderLayerWeights], config: ModelConfig, parallel: Parallel,
-        packWeights: Bool
+        packWeights: Bool, precision: Precision = .fp32
     ) {
         self.embeddings = embeddings
-        self.layers = layers.map { packWeights ? $0.packingWeights() : $0 }.map {
+        self.layers = (packWeights ? EncoderLayerWeights.packing(layers, precision) : layers).map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)
@@ -208,8 +210,10 @@ struct BertEncoder: SequenceEncoder {
                     $0.feedForward.weights.intermediate, $0.feedForward.weights.output,
                 ]
             } ?? []
-        return clsProducts.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
+        return clsProducts.allSatisfy { $0.computesRowByRow } ? 1 : 4 * parallel.threads
     }
+
+    var layerWeights: [EncoderLayerWeights] { layers.map(\.attention.weights) }
 
     /// The last hidden state's first ([CLS]) row of every sequence, `[sequences, hidden]`.
     func clsVectors(_ batch: PackedBatch, workspace ws: Workspace) -> [Float] {

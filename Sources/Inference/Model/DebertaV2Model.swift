@@ -46,12 +46,18 @@ struct DebertaV2Encoder: SequenceEncoder {
         self.layers = layers
         self.config = config
         self.parallel = parallel
-        let last = layers.last.map {
-            [$0.attention.weights.query, $0.attention.weights.attentionOutput, $0.feedForward.weights.intermediate,
-             $0.feedForward.weights.output]
-        } ?? []
-        minimumClsRows = last.allSatisfy { $0.packed != nil } ? 1 : 4 * parallel.threads
+        let last =
+            layers.last.map {
+                [
+                    $0.attention.weights.query, $0.attention.weights.attentionOutput,
+                    $0.feedForward.weights.intermediate,
+                    $0.feedForward.weights.output,
+                ]
+            } ?? []
+        minimumClsRows = last.allSatisfy { $0.computesRowByRow } ? 1 : 4 * parallel.threads
     }
+
+    var layerWeights: [EncoderLayerWeights] { layers.map(\.attention.weights) }
 
     /// Every layer but the last runs on all rows; the last computes keys and values for all rows and
     /// everything else for each sequence's first token only (the heads read nothing else).
@@ -83,7 +89,7 @@ struct DebertaV2Encoder: SequenceEncoder {
 enum DebertaV2Model {
     /// The encoder and head of a `DebertaV2ForSequenceClassification`.
     static func load(
-        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool
+        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool, precision: Precision
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
         let embeddings = bindEmbeddings(b, c, parallel: parallel)
@@ -95,9 +101,9 @@ enum DebertaV2Model {
             let out
         else { return nil }
         let positions = c.disentangled.map { RelativePositions($0, longest: c.maxSequenceLength) }
-        let encoderLayers = layers.map { layer in
+        let packed = packWeights ? EncoderLayerWeights.packing(layers.map(\.weights), precision) : layers.map(\.weights)
+        let encoderLayers = zip(layers, packed).map { layer, weights in
             let projections = relative.map { project($0, layer, c, parallel: parallel) }
-            let weights = packWeights ? layer.weights.packingWeights() : layer.weights
             return (
                 DisentangledSelfAttention(
                     weights: weights, positions: projections ?? PositionProjections(keys: nil, queries: nil),
@@ -109,10 +115,12 @@ enum DebertaV2Model {
         return (encoder, .classifier(dense: dense, activation: c.headActivation, out: out))
     }
 
-    private static func bindEmbeddings(_ b: TensorBinder, _ c: ModelConfig, parallel: Parallel) -> DebertaV2Embeddings? {
+    private static func bindEmbeddings(_ b: TensorBinder, _ c: ModelConfig, parallel: Parallel) -> DebertaV2Embeddings?
+    {
         let e = c.embeddingWidth
         let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, e])
-        let positions = c.hasAbsolutePositions ? b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, e]) : nil
+        let positions =
+            c.hasAbsolutePositions ? b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, e]) : nil
         let types = c.hasTokenTypes ? b.tensor("embeddings.token_type_embeddings.weight", [c.typeVocabSize, e]) : nil
         let projection = e == c.hiddenSize ? nil : b.tensor("embeddings.embed_proj.weight", [c.hiddenSize, e])
         let norm = b.layerNorm("embeddings.LayerNorm", c.hiddenSize)
@@ -158,7 +166,9 @@ enum DebertaV2Model {
         func through(_ linear: Linear) -> [Float] {
             var out = [Float](repeating: 0, count: rows * c.hiddenSize)
             relative.withUnsafeBufferPointer { x in
-                out.withUnsafeMutableBufferPointer { linear.apply(x.baseAddress!, rows: rows, into: $0.baseAddress!, parallel: parallel) }
+                out.withUnsafeMutableBufferPointer {
+                    linear.apply(x.baseAddress!, rows: rows, into: $0.baseAddress!, parallel: parallel)
+                }
             }
             return out
         }
@@ -180,7 +190,8 @@ enum DebertaV2Model {
         let v = b.linear("\(p).attention.self.value_proj", h, h)
         let separate = c.disentangled.map { !$0.shareAttentionKey } ?? false
         let positionKey =
-            separate && c.disentangled?.contentToPosition == true ? b.linear("\(p).attention.self.pos_key_proj", h, h) : nil
+            separate && c.disentangled?.contentToPosition == true
+            ? b.linear("\(p).attention.self.pos_key_proj", h, h) : nil
         let positionQuery =
             separate && c.disentangled?.positionToContent == true
             ? b.linear("\(p).attention.self.pos_query_proj", h, h) : nil

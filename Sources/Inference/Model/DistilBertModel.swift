@@ -21,7 +21,7 @@ struct DistilBertEmbeddings: EmbeddingLayer {
 enum DistilBertModel {
     /// The encoder and head of a `DistilBertForSequenceClassification`.
     static func load(
-        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool
+        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool, precision: Precision
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
         let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])
@@ -35,7 +35,8 @@ enum DistilBertModel {
             words: words, positions: positions, tokenTypes: nil, positionRule: .sequential, positionsFirst: true)
         let embeddings = DistilBertEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
         let encoder = BertEncoder(
-            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights)
+            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights,
+            precision: precision)
         return (encoder, .classifier(dense: dense, activation: .relu, out: out))
     }
 

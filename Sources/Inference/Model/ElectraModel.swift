@@ -35,7 +35,7 @@ struct ElectraEmbeddings: EmbeddingLayer {
 enum ElectraModel {
     /// The encoder and head of an `ElectraForSequenceClassification`.
     static func load(
-        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool
+        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool, precision: Precision
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
         let e = c.embeddingWidth
@@ -56,7 +56,8 @@ enum ElectraModel {
             tables: tables, norm: norm, eps: c.layerNormEps,
             projection: packWeights ? projection?.packingWeight() : projection, parallel: parallel)
         let encoder = BertEncoder(
-            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights)
+            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights,
+            precision: precision)
         return (encoder, .classifier(dense: dense, activation: .gelu, out: out))
     }
 }

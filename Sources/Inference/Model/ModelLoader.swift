@@ -5,12 +5,13 @@ import Checkpoint
 
 enum ModelLoader {
     static func load(
-        config: ModelConfig, store: any WeightStore, threads: Int, packWeights: Bool
+        config: ModelConfig, store: any WeightStore, threads: Int, packWeights: Bool, precision: Precision
     ) throws -> (encoder: any SequenceEncoder, head: HeadWeights) {
         let parallel = Parallel(threads: threads)
         guard config.family != .bert else {
             let weights = try BertWeights.load(from: store, config: config)
-            let encoder = BertEncoder(weights: weights, config: config, threads: threads, packWeights: packWeights)
+            let encoder = BertEncoder(
+                weights: weights, config: config, threads: threads, packWeights: packWeights, precision: precision)
             return (encoder, weights.head)
         }
         try config.check(against: store.tensors)
@@ -19,10 +20,17 @@ enum ModelLoader {
         switch config.family {
         case .bert: loaded = nil
         case .roberta, .xlmRoberta:
-            loaded = RobertaModel.load(binder, config, parallel: parallel, packWeights: packWeights)
-        case .electra: loaded = ElectraModel.load(binder, config, parallel: parallel, packWeights: packWeights)
-        case .distilbert: loaded = DistilBertModel.load(binder, config, parallel: parallel, packWeights: packWeights)
-        case .debertaV2: loaded = DebertaV2Model.load(binder, config, parallel: parallel, packWeights: packWeights)
+            loaded = RobertaModel.load(
+                binder, config, parallel: parallel, packWeights: packWeights, precision: precision)
+        case .electra:
+            loaded = ElectraModel.load(
+                binder, config, parallel: parallel, packWeights: packWeights, precision: precision)
+        case .distilbert:
+            loaded = DistilBertModel.load(
+                binder, config, parallel: parallel, packWeights: packWeights, precision: precision)
+        case .debertaV2:
+            loaded = DebertaV2Model.load(
+                binder, config, parallel: parallel, packWeights: packWeights, precision: precision)
         }
         binder.reportUnexpectedLayers(config.layerCount)
         guard binder.problems.isEmpty, let loaded else { throw ModelLoadError.tensorMismatches(binder.problems) }

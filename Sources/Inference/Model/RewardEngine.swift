@@ -8,6 +8,9 @@ import Synchronization
 
 public final class RewardEngine: Sendable {
     public let config: ModelConfig
+    public let precision: Precision
+    /// The int8 kernel in use (`avx512vnni`, `avx2`, `portable`), or nil at fp32.
+    public var int8Kernel: String? { precision == .int8 ? QuantizedWeight.kernelName : nil }
     private let encoder: any SequenceEncoder
     private let head: RewardHead
     /// The classifier's outputs and how they become probabilities (`problem_type`, `id2label`).
@@ -18,15 +21,22 @@ public final class RewardEngine: Sendable {
     private let retainedWorkspace = Mutex<Workspace?>(nil)
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
-    public convenience init(config: ModelConfig, weights store: any WeightStore, threads: Int = 1) throws {
-        try self.init(config: config, weights: store, threads: threads, packWeights: true)
+    /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight`).
+    public convenience init(
+        config: ModelConfig, weights store: any WeightStore, threads: Int = 1, precision: Precision = .fp32
+    ) throws {
+        try self.init(config: config, weights: store, threads: threads, packWeights: true, precision: precision)
     }
 
     /// `packWeights: false` keeps every product on OpenBLAS (tests compare the two paths).
-    init(config: ModelConfig, weights store: any WeightStore, threads: Int, packWeights: Bool) throws {
+    init(
+        config: ModelConfig, weights store: any WeightStore, threads: Int, packWeights: Bool,
+        precision: Precision = .fp32
+    ) throws {
         let loaded = try ModelLoader.load(
-            config: config, store: store, threads: max(1, threads), packWeights: packWeights)
+            config: config, store: store, threads: max(1, threads), packWeights: packWeights, precision: precision)
         self.config = config
+        self.precision = precision
         self.store = store
         encoder = loaded.encoder
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
@@ -35,9 +45,10 @@ public final class RewardEngine: Sendable {
     }
 
     /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
-    public convenience init(directory: URL, threads: Int = 1) throws {
+    public convenience init(directory: URL, threads: Int = 1, precision: Precision = .fp32) throws {
         let config = try ModelConfig.load(directory: directory)
-        try self.init(config: config, weights: WeightFiles.open(directory: directory), threads: threads)
+        try self.init(
+            config: config, weights: WeightFiles.open(directory: directory), threads: threads, precision: precision)
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
@@ -67,6 +78,11 @@ public final class RewardEngine: Sendable {
             }
         }
         return (cls, batch.sequenceCount)
+    }
+
+    /// How many encoder products run in int8 (tests check that `.int8` reached every one).
+    var quantizedProducts: Int {
+        encoder.layerWeights.reduce(0) { $0 + $1.linears.filter { $0.quantized != nil }.count }
     }
 
     /// Rows the last layer's query, output and feed-forward products run on for a batch of

@@ -20,7 +20,7 @@ struct RobertaEmbeddings: EmbeddingLayer {
 enum RobertaModel {
     /// The encoder and head of a `RobertaForSequenceClassification` / `XLMRobertaForSequenceClassification`.
     static func load(
-        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool
+        _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool, precision: Precision
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
         let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])
@@ -38,7 +38,8 @@ enum RobertaModel {
             positionRule: .afterPadding(pad: Int32(c.padTokenId)), positionsFirst: false)
         let embeddings = RobertaEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
         let encoder = BertEncoder(
-            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights)
+            embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights,
+            precision: precision)
         return (encoder, .classifier(dense: dense, activation: .tanh, out: out))
     }
 }

@@ -8,6 +8,8 @@ protocol SequenceEncoder: Sendable {
     var parallel: Parallel { get }
     /// Fewest rows the first-token products run with (see `BertEncoder.minimumClsRows`).
     var minimumClsRows: Int { get }
+    /// Each layer's six products, in order (tests count which run in int8).
+    var layerWeights: [EncoderLayerWeights] { get }
     /// `[sequences, hidden]`: the first token's final hidden state of every sequence.
     func clsVectors(_ batch: PackedBatch, workspace ws: Workspace) -> [Float]
 }
