@@ -194,3 +194,35 @@ private func post(_ port: Int, _ path: String, _ body: Any) async throws -> Clie
         }
     }
 }
+
+@Suite struct ClassifierActivationTests {
+    @Test func theModelsProblemTypeChoosesTheDefaultActivation() {
+        #expect(Activation.Function(problemType: nil, labelCount: 1) == .sigmoid)
+        #expect(Activation.Function(problemType: "regression", labelCount: 1) == .sigmoid)
+        #expect(Activation.Function(problemType: nil, labelCount: 3) == .softmax)
+        #expect(Activation.Function(problemType: "single_label_classification", labelCount: 3) == .softmax)
+        #expect(Activation.Function(problemType: "multi_label_classification", labelCount: 4) == .sigmoid)
+        #expect(Activation.Function(problemType: "regression", labelCount: 2) == .raw)
+        #expect(Activation.Function.softmax.apply([1000, 1000]) == [0.5, 0.5])
+    }
+
+    @Test func inferenceParametersPickTheActivationAndTopK() throws {
+        func activation(_ json: String) throws -> Activation.Function? {
+            try TEIRequest.activation(try CompatFields.body(Array(json.utf8)))
+        }
+        #expect(try activation(#"{"inputs": "x"}"#) == nil)
+        #expect(try activation(#"{"inputs": "x", "parameters": {"function_to_apply": "SOFTMAX"}}"#) == .softmax)
+        #expect(try activation(#"{"inputs": "x", "parameters": {"function_to_apply": "sigmoid"}}"#) == .sigmoid)
+        #expect(try activation(#"{"inputs": "x", "parameters": {"function_to_apply": "none"}}"#) == .raw)
+        #expect(try activation(#"{"inputs": "x", "raw_scores": true, "parameters": {"function_to_apply": "softmax"}}"#) == .raw)
+        #expect(try activation(#"{"inputs": "x", "raw_scores": false, "parameters": {"function_to_apply": "softmax"}}"#) == .softmax)
+        #expect(throws: ServiceError.self) { try activation(#"{"inputs": "x", "parameters": {"function_to_apply": "tanh"}}"#) }
+        let topK = { (json: String) throws in try TEIRequest.topK(try CompatFields.body(Array(json.utf8))) }
+        #expect(try topK(#"{"inputs": "x", "parameters": {"top_k": 2}}"#) == 2)
+        #expect(try topK(#"{"inputs": "x"}"#) == nil)
+        #expect(throws: ServiceError.validation("parameters.top_k must be at least 1, got 0")) {
+            try topK(#"{"inputs": "x", "parameters": {"top_k": 0}}"#)
+        }
+        #expect(throws: ServiceError.self) { try topK(#"{"inputs": "x", "parameters": {"top_k": "2"}}"#) }
+    }
+}
