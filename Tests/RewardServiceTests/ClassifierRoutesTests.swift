@@ -66,13 +66,19 @@ let classifierFixtures = [
         problemType: "multi_label_classification"),
 ]
 
-/// A live server on the fixture, handed to `body`, shut down after.
+/// A live server on the fixture, handed to `body`, shut down after. The suites using it are
+/// serialized: one classifier server at a time.
 private func withClassifierServer(
     _ fixture: ClassifierFixture, _ body: @Sendable (Int, [LabelsGolden]) async throws -> Void
 ) async throws {
-    let model = try RewardModel(directory: Fixtures.model(fixture.name))
     let goldens: [LabelsGolden] = try Fixtures.jsonLines(Fixtures.golden("labels-\(fixture.name).jsonl"))
-    let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
+    // Loading and the start-up calibration pass block: off the shared executor, so other suites'
+    // waits keep running meanwhile.
+    let directory = Fixtures.model(fixture.name)
+    let runner = try await onThread {
+        try ServiceRunner.start(
+            model: try RewardModel(directory: directory), configuration: testConfiguration(), logger: quietLogger)
+    }
     do {
         try await body(runner.port, goldens)
     } catch {
@@ -87,7 +93,7 @@ private func post(_ port: Int, _ path: String, _ body: Any) async throws -> Clie
     return try await onThread { try LoopbackClient(port: port).post(path, json: json) }
 }
 
-@Suite struct ClassifierRoutesTests {
+@Suite(.serialized) struct ClassifierRoutesTests {
     @Test(arguments: classifierFixtures)
     func classifyGivesEveryLabelsProbabilityAloneAndInABatch(fixture: ClassifierFixture) async throws {
         try await withClassifierServer(fixture) { port, goldens in

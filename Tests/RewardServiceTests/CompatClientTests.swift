@@ -59,8 +59,11 @@ struct ClientReport: Decodable {
     /// highest first, as /classify gives it (itself checked against transformers in
     /// ClassifierRoutesTests), and `top_k=1` reads the best label only.
     @Test func huggingFaceClientReadsEveryLabelOfAClassifier() async throws {
-        let model = try RewardModel(directory: Fixtures.model("tiny-roberta-3-labels"))
-        let runner = try ServiceRunner.start(model: model, configuration: testConfiguration(), logger: quietLogger)
+        let directory = Fixtures.model("tiny-roberta-3-labels")
+        let runner = try await onThread {
+            try ServiceRunner.start(
+                model: try RewardModel(directory: directory), configuration: testConfiguration(), logger: quietLogger)
+        }
         let port = runner.port
         let run = try await onThread { try runClient("hf-text-classification-labels", port: port) }
         let body = #"{"input": "Paris is the capital of France."}"#
