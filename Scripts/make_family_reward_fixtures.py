@@ -11,6 +11,13 @@ Outputs, in the format of the BERT fixtures (Tests/Fixtures/goldens/README.md):
   Tests/Fixtures/models/tiny-<family>-st/       config.json, model.safetensors, tokenizer.json
   Tests/Fixtures/goldens/scores-tiny-<family>-st.jsonl
 
+and two N-label classifiers with the same tokenizers (a 3-label softmax RoBERTa, a 4-label multi-label
+DeBERTa-v3), whose goldens hold each label's logit and probability (softmax, or sigmoid per label for
+multi-label) of model(**tokenizer(text, text_pair, truncation=True, max_length=N)).logits:
+
+  Tests/Fixtures/models/tiny-<family>-<kind>/   config.json, model.safetensors, tokenizer.json
+  Tests/Fixtures/goldens/labels-tiny-<family>-<kind>.jsonl
+
 Pairs are the corpus pairs of the tokenizer fixtures (every Unicode class and the adversarial texts)
 plus a few longer than the model's limit, so truncation is exercised. Seeded: rerunning with the
 versions in Scripts/requirements-fixtures.txt gives identical files. Needs the tokenizer fixtures
@@ -45,6 +52,14 @@ MODELS = {
         share_att_key=True, position_biased_input=False, layer_norm_eps=1e-7, pooler_hidden_act="gelu",
         pad_token_id=0, **TINY), 512),
 }
+
+
+# The classifiers: (base model entry, fixture name, labels, problem_type).
+CLASSIFIERS = [
+    ("roberta", "tiny-roberta-3-labels", ["negative", "neutral", "positive"], "single_label_classification"),
+    ("deberta-v3", "tiny-deberta-v3-multi-label", ["toxic", "obscene", "insult", "threat"],
+     "multi_label_classification"),
+]
 
 
 def pairs(rng: random.Random) -> list[tuple[str, str]]:
@@ -87,5 +102,44 @@ def main() -> None:
         print(name, len(lines), "pairs")
 
 
+def classifier_inputs(rng: random.Random) -> list[tuple[str, str]]:
+    """Pairs and single texts (empty second text: no text_pair), one over the model's limit."""
+    chosen = pairs(rng)
+    return chosen[:10] + [(first, "") for first, _ in chosen[10:16]] + chosen[-1:]
+
+
+def make_classifiers() -> None:
+    for family, name, labels, problem_type in CLASSIFIERS:
+        tokenizer_name, model_class, base, max_length = MODELS[family]
+        torch.manual_seed(20261204)
+        rng = random.Random(name)
+        config = base.__class__.from_dict(base.to_dict())
+        config.num_labels = len(labels)
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {label: i for i, label in enumerate(labels)}
+        config.problem_type = problem_type
+        out = FIXTURES / "models" / name
+        out.mkdir(parents=True, exist_ok=True)
+        tokenizer_file = FIXTURES / "tokenizers" / tokenizer_name / "tokenizer.json"
+        shutil.copyfile(tokenizer_file, out / "tokenizer.json")
+        tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file))
+        model = model_class(config).eval()
+        config.architectures = [model_class.__name__]
+        config.save_pretrained(out)
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out / "model.safetensors")
+        lines = []
+        for text, text_pair in classifier_inputs(rng):
+            encoded = tokenizer(text, text_pair or None, truncation=True, max_length=max_length,
+                                return_tensors="pt", return_token_type_ids=False)
+            with torch.no_grad():
+                logits = model(**encoded).logits[0]
+            probs = torch.sigmoid(logits) if problem_type == "multi_label_classification" else torch.softmax(logits, -1)
+            lines.append(json.dumps({"prompt": text, "response": text_pair, "ids": encoded["input_ids"][0].tolist(),
+                                     "logits": logits.tolist(), "probs": probs.tolist()}, ensure_ascii=False))
+        (FIXTURES / "goldens" / f"labels-{name}.jsonl").write_text("\n".join(lines) + "\n")
+        print(name, len(lines), "inputs")
+
+
 if __name__ == "__main__":
     main()
+    make_classifiers()

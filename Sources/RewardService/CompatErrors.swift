@@ -10,7 +10,7 @@ enum ErrorDialect: Sendable, Equatable {
     /// FastAPI's `{"detail": message}` (OpenRLHF's reward server is a FastAPI app).
     case openRLHF
     /// OpenAI-style `{"error": {"message", "type", "param", "code"}}`; vLLM answers request validation
-    /// failures with 400, not 422.
+    /// failures with 400, not 422 (a one-score route on a classifier stays 422).
     case vLLM
     /// text-embeddings-inference: `{"error": message, "error_type": "Validation" | "Overloaded" | …}`.
     case tei
@@ -30,7 +30,7 @@ enum ErrorDialect: Sendable, Equatable {
         case .tei:
             response.body = objectBody([("error", message), ("error_type", Self.teiErrorType(response.status))])
         case .vLLM:
-            if response.status == .unprocessableContent { response.status = .badRequest }
+            if case .validation = error { response.status = .badRequest }
             response.body = Self.openAIBody(message: message, status: response.status)
         }
         return response

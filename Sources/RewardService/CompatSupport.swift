@@ -11,20 +11,25 @@ import StrictJSON
 struct ModelFacts: Sendable, Equatable {
     var id: String
     var labels: [String]
+    /// How the labels' logits become probabilities by default (the model's `problem_type`).
+    var activation: Activation.Function
 
-    init(id: String, labels: [String]) {
+    init(id: String, labels: [String], problemType: String? = nil) {
         self.id = id
         self.labels = labels.isEmpty ? ["LABEL_0"] : labels
+        activation = Activation.Function(problemType: problemType, labelCount: self.labels.count)
     }
 
-    /// Read once at start-up from the model directory; a model without a readable config.json (a
-    /// test fake) gets the default label.
+    /// Read once at start-up: the labels the model reports, else the directory's config.json; a
+    /// model with neither (a test fake) gets the default label.
     init(_ description: ModelDescription) {
         let directory = URL(fileURLWithPath: description.path)
         let name = directory.lastPathComponent
-        let labels = (try? Data(contentsOf: directory.appendingPathComponent("config.json")))
+        let labels =
+            description.labels
+            ?? (try? Data(contentsOf: directory.appendingPathComponent("config.json")))
             .flatMap { Self.labels(fromConfig: Array($0)) }
-        self.init(id: name.isEmpty ? "reward-model" : name, labels: labels ?? [])
+        self.init(id: name.isEmpty ? "reward-model" : name, labels: labels ?? [], problemType: description.problemType)
     }
 
     /// `id2label` ordered by id, when every key is an integer and every value a string.
@@ -43,14 +48,42 @@ struct ModelFacts: Sendable, Equatable {
 
 /// The activations other servers apply to a classifier's logits.
 enum Activation {
-    /// One label: sigmoid; several: softmax. What TEI (unless `raw_scores`), vLLM (unless
-    /// `use_activation` is false) and transformers' text-classification pipeline return by default.
-    static func probabilities(_ logits: [Double]) -> [Double] {
-        if logits.count == 1 { return [sigmoid(logits[0])] }
+    /// What turns one pair's logits into the answer's values.
+    enum Function: Sendable, Equatable {
+        case sigmoid, softmax, raw
+
+        /// The model's default, as transformers' pipeline, vLLM and TEI choose it: sigmoid for one
+        /// label or a multi-label classifier, softmax over several single-label classes, the raw
+        /// values for regression with several outputs.
+        init(problemType: String?, labelCount: Int) {
+            switch problemType {
+            case _ where labelCount == 1: self = .sigmoid
+            case "multi_label_classification": self = .sigmoid
+            case "regression": self = .raw
+            default: self = .softmax
+            }
+        }
+
+        func apply(_ logits: [Double]) -> [Double] {
+            switch self {
+            case .sigmoid: logits.map(Activation.sigmoid)
+            case .softmax: Activation.softmax(logits)
+            case .raw: logits
+            }
+        }
+    }
+
+    static func softmax(_ logits: [Double]) -> [Double] {
         guard let largest = logits.max() else { return [] }
         let exponentials = logits.map { Foundation.exp($0 - largest) }
         let sum = exponentials.reduce(0, +)
         return exponentials.map { $0 / sum }
+    }
+
+    /// One label: sigmoid; several: softmax. What TEI (unless `raw_scores`), vLLM (unless
+    /// `use_activation` is false) and transformers' text-classification pipeline return by default.
+    static func probabilities(_ logits: [Double]) -> [Double] {
+        logits.count == 1 ? [sigmoid(logits[0])] : softmax(logits)
     }
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }

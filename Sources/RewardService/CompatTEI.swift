@@ -1,7 +1,8 @@
 // text-embeddings-inference's classifier routes, as Haystack's and LlamaIndex's TEI rankers and
 // huggingface_hub call them: POST /rerank (with `texts`), /predict, /tokenize, and POST / (the
 // Hugging Face Inference text-classification call). TEI's activation: unless `raw_scores` is true,
-// sigmoid for one label, softmax over several. Errors in TEI's `{"error", "error_type"}`: 422 for a
+// sigmoid for one label or a multi-label classifier, softmax over several single-label classes;
+// every label is answered, highest first (`parameters.top_k` keeps the first k). Errors in TEI's `{"error", "error_type"}`: 422 for a
 // body that breaks the rules, 413 for one over a size limit. TEI's fields in GET /info live in ServiceInfo.
 import HTTPServer
 import StrictJSON
@@ -83,24 +84,39 @@ enum TEIRequest {
     }
 
     /// TEI's `raw_scores`, or the Hugging Face Inference `parameters.function_to_apply`
-    /// ("sigmoid", "softmax": activated; "none": raw).
+    /// ("sigmoid", "softmax", "none"): nil for the model's default, `.raw` for the logits as they are.
     /// Both are checked; `raw_scores`, when given, decides.
-    static func activate(_ body: JSONFields) throws(ServiceError) -> Bool {
+    static func activation(_ body: JSONFields) throws(ServiceError) -> Activation.Function? {
         let raw = try CompatFields.bool(body, "raw_scores")
-        var function: String?
-        if let parameters = body.member("parameters") {
-            function = try CompatFields.read { () throws(JSONFieldError) in
-                _ = try parameters.read(.object)
-                return try parameters.optional("function_to_apply", .string)
-            }
-        }
-        let activate: Bool
+        let function = try parameter(body, "function_to_apply", .string)
+        let chosen: Activation.Function?
         switch function?.lowercased() {
-        case nil, "sigmoid", "softmax": activate = true
-        case "none": activate = false
+        case nil: chosen = nil
+        case "sigmoid": chosen = .sigmoid
+        case "softmax": chosen = .softmax
+        case "none": chosen = .raw
         case let other?: throw .validation("parameters.function_to_apply must be sigmoid, softmax or none, got '\(other)'")
         }
-        return raw.map { !$0 } ?? activate
+        if let raw { return raw ? .raw : chosen }
+        return chosen
+    }
+
+    /// Hugging Face Inference's `parameters.top_k`: how many labels per input, highest first (all
+    /// when absent).
+    static func topK(_ body: JSONFields) throws(ServiceError) -> Int? {
+        guard let topK = try parameter(body, "top_k", .integer) else { return nil }
+        guard topK > 0 else { throw .validation("parameters.top_k must be at least 1, got \(topK)") }
+        return topK
+    }
+
+    private static func parameter<T>(
+        _ body: JSONFields, _ name: String, _ type: JSONFieldType<T>
+    ) throws(ServiceError) -> T? {
+        guard let parameters = body.member("parameters") else { return nil }
+        return try CompatFields.read { () throws(JSONFieldError) in
+            _ = try parameters.read(.object)
+            return try parameters.optional(name, type)
+        }
     }
 }
 
@@ -131,18 +147,19 @@ extension ServiceState {
         }
     }
 
-    /// POST /predict and POST /: predictions per input, highest first.
+    /// POST /predict and POST /: every label's prediction per input, highest first.
     func teiPredict(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
             let (pairs, isBatch) = try TEIRequest.predictInputs(body)
             try CompatFields.checkCount(pairs.count, field: "inputs", limits: configuration.requests)
-            let activate = try TEIRequest.activate(body)
+            let activation = try TEIRequest.activation(body) ?? modelFacts.activation
+            let topK = try TEIRequest.topK(body)
             let job = ScoringJob(
                 pairs: pairs, alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: try TEIRequest.truncate(body, limits: configuration.requests))
-            let scores = try await scores(for: job, itemName: "inputs", context: context)
-            let predictions = scores.map { ranked(logits: [$0], activate: activate) }
+            let (logits, _) = try await classified(job, itemName: "inputs", context: context)
+            let predictions = logits.map { Array(ranked(activation.apply($0)).prefix(topK ?? $0.count)) }
             // POST / is Hugging Face Inference's call: always a list per input.
             if isBatch || request.path == "/" { return try jsonResponse(predictions) }
             return try jsonResponse(predictions[0])
@@ -151,12 +168,13 @@ extension ServiceState {
         }
     }
 
-    private func ranked(logits: [Double], activate: Bool) -> [TEIPrediction] {
-        let values = activate ? Activation.probabilities(logits) : logits
+    /// Highest first; equal values keep label order.
+    private func ranked(_ values: [Double]) -> [TEIPrediction] {
         let labels = modelFacts.labels
         return values.enumerated()
             .map { TEIPrediction(score: $1, label: labels.indices.contains($0) ? labels[$0] : "LABEL_\($0)") }
-            .sorted { $0.score > $1.score }
+            .enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+            .map(\.element)
     }
 
     func teiTokenize(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {

@@ -1,7 +1,8 @@
 // vLLM's pooling API, as verl's reward loop and vLLM clients call it: POST /classify, POST /score
 // and /v1/score with vLLM's field pairs, GET /v1/models. Answers in vLLM's shapes (`data`, `usage`);
 // errors in its OpenAI-style body, validation failures as 400. Activation follows vLLM: on by
-// default (sigmoid for one label, softmax over several), off with `use_activation: false` or the
+// default (sigmoid for one label or a multi-label classifier, softmax over several single-label
+// classes), off with `use_activation: false` or the
 // older `activation` / `softmax` names. `model` is accepted and ignored: one model is served, and
 // answers name it.
 import HTTPServer
@@ -150,12 +151,10 @@ extension ServiceState {
                 pairs: inputs.values.map { Pair(prompt: $0, response: "") },
                 alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: configuration.requests.defaultTruncate)
-            let (scores, tokens) = try await scored(job, itemName: "input", context: context)
+            let (logits, tokens) = try await classified(job, itemName: "input", context: context)
             let labels = modelFacts.labels
-            let data = scores.enumerated().map { index, score in
-                // Today's models have one logit per input; the answer is shaped for N.
-                let logits = [score]
-                let probs = activate ? Activation.probabilities(logits) : logits
+            let data = logits.enumerated().map { index, logits in
+                let probs = activate ? modelFacts.activation.apply(logits) : logits
                 let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
                 return ClassificationResponse.Item(
                     index: index, label: labels.indices.contains(best) ? labels[best] : "LABEL_\(best)", probs: probs,

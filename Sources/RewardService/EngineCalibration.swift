@@ -11,11 +11,11 @@ enum EngineCalibration {
     /// tokens per second of the timed pass.
     static func warmUp(_ model: any ScoringModel) throws -> Double {
         let first = try model.encode(prompt: "warm-up", response: "warm-up", truncate: true, stopIf: { false })
-        _ = try model.rawScores([first])
+        _ = try model.rawLogits([first])
         let text = String(repeating: "warm up ", count: 32)
         let encoding = try model.encode(prompt: text, response: text, truncate: true, stopIf: { false })
         let start = ContinuousClock.now
-        _ = try model.rawScores([encoding])
+        _ = try model.rawLogits([encoding])
         let seconds = max((ContinuousClock.now - start).seconds, 1e-6)
         return Double(encoding.ids.count) / seconds
     }

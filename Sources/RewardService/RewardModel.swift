@@ -57,9 +57,9 @@ public final class RewardModel: Sendable {
     public init(
         directory: URL, options: EncodingOptions = EncodingOptions(), threads: Int = 1, precision: Precision = .fp32
     ) throws {
+        // N-label classifiers load too: `scores` refuses them (one number per pair), the service's
+        // classification routes read every label through `rawLogits`.
         let engine = try RewardEngine(directory: directory, threads: threads, precision: precision)
-        // Scores are one number per pair; N-label classifiers need a classification route.
-        guard engine.labels.count == 1 else { throw EngineError.notOneLabel(labels: engine.labels.count) }
         let tokenizer = try TextTokenizer(directory: directory)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
             throw RewardModelError.vocabularyMismatch(

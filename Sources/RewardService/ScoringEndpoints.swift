@@ -45,9 +45,27 @@ extension ServiceState {
     /// `scores(for:…)` with the request's token count (the other APIs report it as usage). With
     /// `inTurns`, a request larger than the queue's bounds is queued in parts, one after another
     /// (OpenRLHF sends whole rollout batches); the cost limit still applies to the whole request.
+    /// One number per pair needs a one-label model: an N-label classifier is refused (422) before
+    /// any work, pointing at /classify.
     func scored(
         _ job: ScoringJob, itemName: String?, inTurns: Bool = false, context: RequestContext
     ) async throws(ServiceError) -> (scores: [Double], tokens: Int) {
+        let labels = model.modelDescription.labelCount
+        guard labels == 1 else {
+            throw .needsClassification(
+                "this model is a \(labels)-label classifier, so it has no single score per pair: "
+                    + "use POST /classify (or /predict) for every label's probability")
+        }
+        let (logits, tokens) = try await classified(job, itemName: itemName, inTurns: inTurns, context: context)
+        return (logits.map { $0[0] }, tokens)
+    }
+
+    /// Every label's logit per pair, alpha applied (one per pair for a reward model), and the
+    /// request's token count. Tokenizes (stopping when the client goes or the deadline passes),
+    /// refuses work that cannot be computed before the deadline, then waits for the batcher.
+    func classified(
+        _ job: ScoringJob, itemName: String?, inTurns: Bool = false, context: RequestContext
+    ) async throws(ServiceError) -> (logits: [[Double]], tokens: Int) {
         let deadline = context.start.advanced(by: configuration.requests.requestTimeout)
         let encodings = try PairEncoder.encode(job, model: model, itemName: itemName) {
             Task.isCancelled || ContinuousClock.now >= deadline
@@ -56,9 +74,12 @@ extension ServiceState {
         try RequestValidation.checkCost(tokens, limits: configuration.requests)
         let raw =
             inTurns
-            ? try await queue.rawScoresInTurns(encodings, deadline: deadline, limits: configuration.batching)
-            : try await queue.rawScores(encodings, deadline: deadline)
-        return (try RequestValidation.finalScores(raw, alpha: job.alpha), tokens)
+            ? try await queue.rawLogitsInTurns(encodings, deadline: deadline, limits: configuration.batching)
+            : try await queue.rawLogits(encodings, deadline: deadline)
+        var logits: [[Double]] = []
+        logits.reserveCapacity(raw.count)
+        for row in raw { logits.append(try RequestValidation.finalScores(row, alpha: job.alpha)) }
+        return (logits, tokens)
     }
 }
 

@@ -1,6 +1,7 @@
 // What the service needs from a model: pair encoding, raw scores for a packed batch, and facts for
 // /info. `RewardModel` is the real one; tests substitute fakes so every path runs without weights.
 import Foundation
+import Inference
 import Tokenizer
 
 /// Facts about the loaded model, for `/info` and the metrics' build info.
@@ -16,9 +17,15 @@ public struct ModelDescription: Sendable, Equatable, Codable {
     /// How the encoder's linear layers compute: `fp32` or `int8` (`--precision`); absent for models
     /// that do not say.
     public var precision: String?
+    /// The head's outputs in id order (`id2label`); nil for a model that does not say (one output).
+    public var labels: [String]?
+    /// transformers' `problem_type` (`single_label_classification`, `multi_label_classification`,
+    /// `regression`); nil when `labels` is.
+    public var problemType: String?
 
     public init(
-        path: String, layout: String, hiddenSize: Int, layers: Int, maxInputLength: Int, precision: String? = nil
+        path: String, layout: String, hiddenSize: Int, layers: Int, maxInputLength: Int, precision: String? = nil,
+        labels: [String]? = nil, problemType: String? = nil
     ) {
         self.path = path
         self.layout = layout
@@ -26,7 +33,12 @@ public struct ModelDescription: Sendable, Equatable, Codable {
         self.layers = layers
         self.maxInputLength = maxInputLength
         self.precision = precision
+        self.labels = labels
+        self.problemType = problemType
     }
+
+    /// Outputs per pair: 1 for a reward model, N for an N-label classifier.
+    public var labelCount: Int { labels?.count ?? 1 }
 
     enum CodingKeys: String, CodingKey {
         case path, layout
@@ -34,6 +46,8 @@ public struct ModelDescription: Sendable, Equatable, Codable {
         case layers
         case maxInputLength = "max_input_length"
         case precision
+        case labels
+        case problemType = "problem_type"
     }
 }
 
@@ -46,12 +60,28 @@ public protocol ScoringModel: Sendable {
     func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding
     /// Raw head outputs (no alpha), one per encoding, in order.
     func rawScores(_ encodings: [Encoding]) throws -> [Float]
+    /// Every label's raw logit (no alpha) per encoding, `modelDescription.labelCount` each, in order.
+    func rawLogits(_ encodings: [Encoding]) throws -> [[Float]]
+}
+
+extension ScoringModel {
+    /// A one-output model's logits are its scores.
+    public func rawLogits(_ encodings: [Encoding]) throws -> [[Float]] {
+        try rawScores(encodings).map { [$0] }
+    }
 }
 
 extension RewardModel: ScoringModel {
     public var modelDescription: ModelDescription {
         ModelDescription(
             path: directory.path, layout: engine.config.layout.rawValue, hiddenSize: engine.config.hiddenSize,
-            layers: engine.config.layerCount, maxInputLength: maxLength, precision: engine.precision.rawValue)
+            layers: engine.config.layerCount, maxInputLength: maxLength, precision: engine.precision.rawValue,
+            labels: engine.labels.names, problemType: engine.labels.problemType.rawValue)
+    }
+
+    /// One-label models keep the scoring path they always had; classifiers return every logit.
+    public func rawLogits(_ encodings: [Encoding]) throws -> [[Float]] {
+        guard engine.labels.count != 1 else { return try rawScores(encodings).map { [$0] } }
+        return try engine.logits(encodings.map { TokenSequence(ids: $0.ids, typeIds: $0.typeIds) })
     }
 }

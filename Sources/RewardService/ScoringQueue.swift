@@ -1,20 +1,21 @@
-// The service's side of the batcher: encoded pairs in, raw scores out, with the batcher's failures
+// The service's side of the batcher: encoded pairs in, raw logits out (one row per pair: one value
+// for a reward model, one per label for a classifier), with the batcher's failures
 // turned into `ServiceError`s. The handler task's cancellation (its client went away) drops the
 // request's queued pairs.
 import Batching
 import Tokenizer
 
 final class ScoringQueue: Sendable {
-    let batcher: Batcher<Encoding, Float>
+    let batcher: Batcher<Encoding, [Float]>
 
     /// Starts the batcher's engine thread; its engine closure is the model's packed forward pass.
     init(model: any ScoringModel, limits: BatchLimits, metrics: ServiceMetrics) {
         batcher = Batcher(
-            limits: limits, observer: { metrics.observe($0, $1) }, engine: { try model.rawScores($0) })
+            limits: limits, observer: { metrics.observe($0, $1) }, engine: { try model.rawLogits($0) })
     }
 
-    /// Raw scores for `encodings`, in order; `.clientDisconnected` when the task is cancelled first.
-    func rawScores(_ encodings: [Encoding], deadline: ContinuousClock.Instant) async throws(ServiceError) -> [Float] {
+    /// Raw logits for `encodings`, in order; `.clientDisconnected` when the task is cancelled first.
+    func rawLogits(_ encodings: [Encoding], deadline: ContinuousClock.Instant) async throws(ServiceError) -> [[Float]] {
         do {
             return try await batcher.submit(encodings, tokenCounts: encodings.map(\.ids.count), deadline: deadline)
         } catch {
@@ -22,15 +23,15 @@ final class ScoringQueue: Sendable {
         }
     }
 
-    /// `rawScores` for a request that may exceed the queue's bounds: it is queued in parts of at most
+    /// `rawLogits` for a request that may exceed the queue's bounds: it is queued in parts of at most
     /// half of each bound, one part after the other, so it never holds the whole queue and others'
     /// requests keep their turns between its batches. A single pair over the token bound still fails.
-    func rawScoresInTurns(
+    func rawLogitsInTurns(
         _ encodings: [Encoding], deadline: ContinuousClock.Instant, limits: BatchLimits
-    ) async throws(ServiceError) -> [Float] {
+    ) async throws(ServiceError) -> [[Float]] {
         let maxItems = max(1, limits.maxQueuedItems / 2)
         let maxTokens = max(1, limits.maxQueuedTokens / 2)
-        var scores: [Float] = []
+        var scores: [[Float]] = []
         scores.reserveCapacity(encodings.count)
         var start = 0
         while start < encodings.count {
@@ -42,7 +43,7 @@ final class ScoringQueue: Sendable {
                 tokens += encodings[end].ids.count
                 end += 1
             }
-            scores += try await rawScores(Array(encodings[start..<end]), deadline: deadline)
+            scores += try await rawLogits(Array(encodings[start..<end]), deadline: deadline)
             start = end
         }
         return scores

@@ -14,6 +14,9 @@ public enum ServiceError: Error, Equatable {
     /// Valid JSON that breaks the API's rules: a missing or wrongly typed field, a non-finite alpha,
     /// an empty or too long list, an over-long pair with truncation off (422).
     case validation(String)
+    /// A one-score route (/score, /rank, the rerank and reward routes) asked of an N-label
+    /// classifier; the message names the route that answers it (422 in every API's shape).
+    case needsClassification(String)
     /// An API key is configured and the request does not carry it (401 + `WWW-Authenticate`).
     case unauthorized
     /// No route for the path (404).
@@ -53,6 +56,7 @@ public enum ServiceError: Error, Equatable {
         case .malformedJSON: (.badRequest, "invalid_json")
         case .unsupportedMediaType: (.unsupportedMediaType, "unsupported_media_type")
         case .validation: (.unprocessableContent, "validation_error")
+        case .needsClassification: (.unprocessableContent, "classifier_model")
         case .unauthorized: (.unauthorized, "unauthorized")
         case .notFound: (.notFound, "not_found")
         case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
@@ -87,7 +91,7 @@ public enum ServiceError: Error, Equatable {
     func publicMessage(requestID: String) -> String {
         switch self {
         case .malformedJSON(let message), .unsupportedMediaType(let message), .validation(let message),
-            .requestTooLarge(let message), .protocolError(_, let message):
+            .needsClassification(let message), .requestTooLarge(let message), .protocolError(_, let message):
             message
         case .unauthorized: "missing or wrong API key: send Authorization: Bearer <key>"
         case .notFound(let path): "no route for \(path)"
@@ -146,7 +150,7 @@ public enum ServiceError: Error, Equatable {
         case .overloaded: "overloaded"
         case .deadlineExceeded: "timeout"
         case .clientDisconnected: "disconnected"
-        case .malformedJSON, .unsupportedMediaType, .validation, .requestTooLarge: "validation"
+        case .malformedJSON, .unsupportedMediaType, .validation, .needsClassification, .requestTooLarge: "validation"
         case .notReady, .draining: "unavailable"
         case .unauthorized: "unauthorized"
         case .protocolError(let status, _) where status == .requestTimeout: "slow_client"

@@ -55,6 +55,37 @@ struct ClientReport: Decodable {
         #expect(report.models == [tinyModelName])
     }
 
+    /// huggingface_hub's text_classification on a 3-label classifier reads every label's probability,
+    /// highest first, as /classify gives it (itself checked against transformers in
+    /// ClassifierRoutesTests), and `top_k=1` reads the best label only.
+    @Test func huggingFaceClientReadsEveryLabelOfAClassifier() async throws {
+        let directory = Fixtures.model("tiny-roberta-3-labels")
+        let runner = try await onThread {
+            try ServiceRunner.start(
+                model: try RewardModel(directory: directory), configuration: testConfiguration(), logger: quietLogger)
+        }
+        let port = runner.port
+        let run = try await onThread { try runClient("hf-text-classification-labels", port: port) }
+        let body = #"{"input": "Paris is the capital of France."}"#
+        let classified = try await onThread { try LoopbackClient(port: port).post("/classify", json: body) }
+        await runner.shutdown()
+        #expect(run.status == 0, "\(run.stderr)")
+        guard run.status == 0 else { return }
+        let report = try JSONDecoder().decode(ClientReport.self, from: Data(run.stdout.utf8))
+        let names = ["negative", "neutral", "positive"]
+        let item = try #require(
+            (try JSONSerialization.jsonObject(with: Data(classified.body)) as? [String: Any]).flatMap {
+                ($0["data"] as? [[String: Any]])?.first
+            }, "\(classified.text)")
+        let probs = try #require(item["probs"] as? [Double])
+        let order = probs.indices.sorted { probs[$0] > probs[$1] }
+        #expect(report.labels == order.map { names[$0] } + [names[order[0]]], "\(run.stdout)")
+        #expect(report.scores.count == 3)
+        for (got, want) in zip(report.scores, order.map { probs[$0] }) {
+            #expect(abs(got - want) <= 1e-12, "client read \(got), /classify gave \(want)")
+        }
+    }
+
     /// /score for `pairs` ([prompt, response]) on a fresh in-process service.
     private func scoresThroughScore(_ pairs: [[String]], model: RewardModel) async throws -> [Double] {
         let service = makeService(model: model)

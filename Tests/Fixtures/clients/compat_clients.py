@@ -77,6 +77,17 @@ def hf_text_classification(base):
     emit([[DOCUMENTS[0], ""]], [outputs[0].score], True, labels=[o.label for o in outputs])
 
 
+def hf_text_classification_labels(base):
+    """An N-label classifier: every label as the client reads it, then top_k=1 (labels last)."""
+    from huggingface_hub import InferenceClient
+
+    client = InferenceClient(model=base)
+    outputs = client.text_classification(DOCUMENTS[0])
+    top = client.text_classification(DOCUMENTS[0], top_k=1)
+    emit([[DOCUMENTS[0], ""]] * len(outputs), [o.score for o in outputs], True,
+         labels=[o.label for o in outputs] + [o.label for o in top])
+
+
 def openai_models(base):
     import openai
 
@@ -156,6 +167,7 @@ def verl(base):
 CLIENTS = {
     "cohere-v1": cohere_v1, "cohere-v2": cohere_v2, "haystack": haystack, "llamaindex": llamaindex,
     "hf-text-classification": hf_text_classification, "openai-models": openai_models,
+    "hf-text-classification-labels": hf_text_classification_labels,
     "openrlhf-batch": openrlhf_batch, "openrlhf-per-item": openrlhf_per_item, "verl": verl,
 }
 
