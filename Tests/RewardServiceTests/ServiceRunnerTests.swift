@@ -94,7 +94,10 @@ import Testing
     model.hold()
     let running = Task {
         try await onThread {
-            try LoopbackClient(port: port).post("/score", json: #"{"prompt":"running","response":"r"}"#).status
+            // Held in the engine until the rest of the test is done: as long as a loaded machine needs.
+            try LoopbackClient(port: port, timeout: .seconds(120)).post(
+                "/score", json: #"{"prompt":"running","response":"r"}"#
+            ).status
         }
     }
     #expect(await eventually { model.batchesInEngine == 1 })
@@ -125,7 +128,10 @@ import Testing
     #expect(try await onThread { try LoopbackClient(port: port).get("/ready").status } == 200)
     model.hold()
     let inFlight = Task {
-        try await onThread { try LoopbackClient(port: port).post("/score", json: #"{"prompt":"late","response":"r"}"#) }
+        try await onThread {
+            try LoopbackClient(port: port, timeout: .seconds(120)).post(
+                "/score", json: #"{"prompt":"late","response":"r"}"#)
+        }
     }
     #expect(await eventually { model.batchesInEngine == 1 })
     let shutdown = Task { await runner.shutdown() }

@@ -138,7 +138,7 @@ func metricValue(_ exposition: String, _ series: String) -> Double? {
 /// The timeout is generous: other suites' synchronous work can hold the concurrency pool for seconds,
 /// and a passing test never waits for it.
 func eventually(
-    timeout: Duration = .seconds(30), _ condition: () -> Bool
+    timeout: Duration = .seconds(120), _ condition: () -> Bool
 ) async -> Bool {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {
