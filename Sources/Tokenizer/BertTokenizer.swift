@@ -77,8 +77,7 @@ public struct BertTokenizer: Sendable {
     public func encode(
         _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros
     ) -> Encoding {
-        var stop = StopCheck<Never>.never
-        return encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
+        encodePair(first, second, truncation: truncation, typeIds: typeIds)
     }
 
     /// `encode(_:_:truncation:typeIds:)` that calls `shouldStop` before starting and then every few
@@ -88,38 +87,12 @@ public struct BertTokenizer: Sendable {
         _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros,
         stopIf shouldStop: () -> Bool
     ) throws -> Encoding {
-        try withoutActuallyEscaping(shouldStop) { shouldStop in
-            var stop = StopCheck { () throws(TokenizerError) in
-                if shouldStop() { throw TokenizerError.stopped }
-            }
-            try stop.pollNow()
-            return try encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
-        }
-    }
-
-    private func encode<Failure>(
-        _ first: String, _ second: String?, truncation: Truncation?, typeIds: TypeIdMode,
-        stop: inout StopCheck<Failure>
-    ) throws(Failure) -> Encoding {
-        let firstTokens = try tokens(of: first, stop: &stop)
-        var secondTokens: [Token]?
-        if let second, !second.isEmpty { secondTokens = try tokens(of: second, stop: &stop) }
-        guard let truncation else {
-            return template.assemble(first: firstTokens[...], second: secondTokens?[...], typeIds: typeIds)
-        }
-        let kept = truncation.keptLengths(
-            first: firstTokens.count, second: secondTokens?.count,
-            specialTokens: template.specialTokenCount(hasSecond: secondTokens != nil))
-        return template.assemble(
-            first: truncation.cut(firstTokens, to: kept.first),
-            second: secondTokens.map { truncation.cut($0, to: kept.second ?? $0.count) },
-            typeIds: typeIds)
+        try encodePair(first, second, truncation: truncation, typeIds: typeIds, stopIf: shouldStop)
     }
 
     /// The tokens of `text` without special tokens around it (added tokens inside it included).
     public func tokenize(_ text: String) -> [String] {
-        var stop = StopCheck<Never>.never
-        return tokens(of: text, stop: &stop).map(\.text)
+        tokenTexts(text)
     }
 
     func tokens<Failure>(of text: String, stop: inout StopCheck<Failure>) throws(Failure) -> [Token] {
@@ -151,4 +124,8 @@ public struct BertTokenizer: Sendable {
             }
         }
     }
+}
+
+extension BertTokenizer: PairTokenizing {
+    var pairFraming: PairTemplate { template }
 }

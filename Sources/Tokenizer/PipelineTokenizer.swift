@@ -28,8 +28,7 @@ public struct PipelineTokenizer: Sendable {
     public func encode(
         _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros
     ) -> Encoding {
-        var stop = StopCheck<Never>.never
-        return encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
+        encodePair(first, second, truncation: truncation, typeIds: typeIds)
     }
 
     /// `encode` that polls `shouldStop` before starting and every few thousand units of work, and
@@ -38,38 +37,12 @@ public struct PipelineTokenizer: Sendable {
         _ first: String, _ second: String? = nil, truncation: Truncation? = nil, typeIds: TypeIdMode = .zeros,
         stopIf shouldStop: () -> Bool
     ) throws -> Encoding {
-        try withoutActuallyEscaping(shouldStop) { shouldStop in
-            var stop = StopCheck { () throws(TokenizerError) in
-                if shouldStop() { throw TokenizerError.stopped }
-            }
-            try stop.pollNow()
-            return try encode(first, second, truncation: truncation, typeIds: typeIds, stop: &stop)
-        }
+        try encodePair(first, second, truncation: truncation, typeIds: typeIds, stopIf: shouldStop)
     }
 
     /// The tokens of `text` without special tokens around it (added tokens inside it included).
     public func tokenize(_ text: String) -> [String] {
-        var stop = StopCheck<Never>.never
-        return tokens(of: text, stop: &stop).map(\.text)
-    }
-
-    private func encode<Failure>(
-        _ first: String, _ second: String?, truncation: Truncation?, typeIds: TypeIdMode,
-        stop: inout StopCheck<Failure>
-    ) throws(Failure) -> Encoding {
-        let firstTokens = try tokens(of: first, stop: &stop)
-        var secondTokens: [Token]?
-        if let second, !second.isEmpty { secondTokens = try tokens(of: second, stop: &stop) }
-        guard let truncation else {
-            return postProcessor.assemble(first: firstTokens[...], second: secondTokens?[...], typeIds: typeIds)
-        }
-        let kept = truncation.keptLengths(
-            first: firstTokens.count, second: secondTokens?.count,
-            specialTokens: postProcessor.specialTokenCount(hasSecond: secondTokens != nil))
-        return postProcessor.assemble(
-            first: truncation.cut(firstTokens, to: kept.first),
-            second: secondTokens.map { truncation.cut($0, to: kept.second ?? $0.count) },
-            typeIds: typeIds)
+        tokenTexts(text)
     }
 
     func tokens<Failure>(of text: String, stop: inout StopCheck<Failure>) throws(Failure) -> [Token] {
@@ -81,7 +54,8 @@ public struct PipelineTokenizer: Sendable {
             case .token(let token):
                 tokens.append(token)
             case .text(let range):
-                try appendTokens(ofUnnormalized: raw[range], startsText: range.lowerBound == 0, to: &tokens, stop: &stop)
+                try appendTokens(
+                    ofUnnormalized: raw[range], startsText: range.lowerBound == 0, to: &tokens, stop: &stop)
             }
         }
         return tokens
@@ -118,4 +92,8 @@ public struct PipelineTokenizer: Sendable {
             wordPiece.tokenize(word[...], into: &tokens)
         }
     }
+}
+
+extension PipelineTokenizer: PairTokenizing {
+    var pairFraming: PostProcessor { postProcessor }
 }
