@@ -86,6 +86,9 @@ let quietLogger = Logger(label: "reward.test", factory: { _ in SwiftLogNoOpLogHa
 func testConfiguration(_ adjust: (inout ServiceConfiguration) -> Void = { _ in }) -> ServiceConfiguration {
     var configuration = ServiceConfiguration(
         http: HTTPServerConfiguration(host: "127.0.0.1", port: 0, timerResolution: .milliseconds(20)))
+    // Requests held in the engine on purpose must outlive other suites' hold on the concurrency pool;
+    // the tests of deadlines set their own.
+    configuration.requests.requestTimeout = .seconds(300)
     adjust(&configuration)
     return configuration
 }
