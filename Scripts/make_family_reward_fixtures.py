@@ -73,20 +73,25 @@ def pairs(rng: random.Random) -> list[tuple[str, str]]:
     return chosen
 
 
+def write_model(name: str, tokenizer_name: str, model_class, config):
+    """The model directory: the family's tokenizer.json, config.json naming the class, seeded weights."""
+    out = FIXTURES / "models" / name
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer_file = FIXTURES / "tokenizers" / tokenizer_name / "tokenizer.json"
+    shutil.copyfile(tokenizer_file, out / "tokenizer.json")
+    model = model_class(config).eval()
+    config.architectures = [model_class.__name__]
+    config.save_pretrained(out)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out / "model.safetensors")
+    return PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file)), model
+
+
 def main() -> None:
     for family, (tokenizer_name, model_class, config, max_length) in MODELS.items():
         torch.manual_seed(20261203)
         rng = random.Random(family)
         name = f"tiny-{family}-st"
-        out = FIXTURES / "models" / name
-        out.mkdir(parents=True, exist_ok=True)
-        tokenizer_file = FIXTURES / "tokenizers" / tokenizer_name / "tokenizer.json"
-        shutil.copyfile(tokenizer_file, out / "tokenizer.json")
-        tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file))
-        model = model_class(config).eval()
-        config.architectures = [model_class.__name__]
-        config.save_pretrained(out)
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out / "model.safetensors")
+        tokenizer, model = write_model(name, tokenizer_name, model_class, config)
         lines = []
         for i, (prompt, response) in enumerate(pairs(rng)):
             alpha = [1.0, 2.5, -1.0][i % 3]
@@ -118,15 +123,7 @@ def make_classifiers() -> None:
         config.id2label = dict(enumerate(labels))
         config.label2id = {label: i for i, label in enumerate(labels)}
         config.problem_type = problem_type
-        out = FIXTURES / "models" / name
-        out.mkdir(parents=True, exist_ok=True)
-        tokenizer_file = FIXTURES / "tokenizers" / tokenizer_name / "tokenizer.json"
-        shutil.copyfile(tokenizer_file, out / "tokenizer.json")
-        tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file))
-        model = model_class(config).eval()
-        config.architectures = [model_class.__name__]
-        config.save_pretrained(out)
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out / "model.safetensors")
+        tokenizer, model = write_model(name, tokenizer_name, model_class, config)
         lines = []
         for text, text_pair in classifier_inputs(rng):
             encoded = tokenizer(text, text_pair or None, truncation=True, max_length=max_length,

@@ -4,20 +4,6 @@
 import Checkpoint
 import Foundation
 
-/// Embeddings.forward: words + positions, then LayerNorm (eps 1e-12, fixed in transformers).
-struct DistilBertEmbeddings: EmbeddingLayer {
-    let tables: EmbeddingTables
-    let norm: LayerNormWeights
-    let eps: Float
-
-    func forward(_ batch: PackedBatch, into out: UnsafeMutablePointer<Float>) {
-        tables.sum(batch, into: out)
-        for t in 0..<batch.tokenCount {
-            Elementwise.layerNormRow(out + t * tables.width, width: tables.width, norm: norm, eps: eps)
-        }
-    }
-}
-
 enum DistilBertModel {
     /// The encoder and head of a `DistilBertForSequenceClassification`.
     static func load(
@@ -33,7 +19,7 @@ enum DistilBertModel {
         guard let words, let positions, let norm, layers.count == c.layerCount, let dense, let out else { return nil }
         let tables = EmbeddingTables(
             words: words, positions: positions, tokenTypes: nil, positionRule: .sequential, positionsFirst: true)
-        let embeddings = DistilBertEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
+        let embeddings = NormalizedTableEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
         let encoder = BertEncoder(
             embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights,
             precision: precision)

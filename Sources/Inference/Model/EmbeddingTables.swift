@@ -68,3 +68,18 @@ extension Linear {
         parallel.forEachChunk(count: rows, grain: 16) { _, range in Elementwise.addBias(out, rows: range, bias) }
     }
 }
+
+/// The sum of a family's tables, then LayerNorm per row: RoBERTa's (words + token types) + positions
+/// and DistilBERT's words + positions, whose order the tables' `positionsFirst` carries.
+struct NormalizedTableEmbeddings: EmbeddingLayer {
+    let tables: EmbeddingTables
+    let norm: LayerNormWeights
+    let eps: Float
+
+    func forward(_ batch: PackedBatch, into out: UnsafeMutablePointer<Float>) {
+        tables.sum(batch, into: out)
+        for t in 0..<batch.tokenCount {
+            Elementwise.layerNormRow(out + t * tables.width, width: tables.width, norm: norm, eps: eps)
+        }
+    }
+}

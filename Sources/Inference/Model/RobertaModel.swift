@@ -3,20 +3,6 @@
 // RobertaClassificationHead (dense + tanh + out_proj on the <s> token). No pooler.
 import Checkpoint
 
-/// RobertaEmbeddings.forward: (words + token types) + positions, then LayerNorm.
-struct RobertaEmbeddings: EmbeddingLayer {
-    let tables: EmbeddingTables
-    let norm: LayerNormWeights
-    let eps: Float
-
-    func forward(_ batch: PackedBatch, into out: UnsafeMutablePointer<Float>) {
-        tables.sum(batch, into: out)
-        for t in 0..<batch.tokenCount {
-            Elementwise.layerNormRow(out + t * tables.width, width: tables.width, norm: norm, eps: eps)
-        }
-    }
-}
-
 enum RobertaModel {
     /// The encoder and head of a `RobertaForSequenceClassification` / `XLMRobertaForSequenceClassification`.
     static func load(
@@ -36,7 +22,7 @@ enum RobertaModel {
         let tables = EmbeddingTables(
             words: words, positions: positions, tokenTypes: types,
             positionRule: .afterPadding(pad: Int32(c.padTokenId)), positionsFirst: false)
-        let embeddings = RobertaEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
+        let embeddings = NormalizedTableEmbeddings(tables: tables, norm: norm, eps: c.layerNormEps)
         let encoder = BertEncoder(
             embeddings: embeddings, layers: layers, config: c, parallel: parallel, packWeights: packWeights,
             precision: precision)
