@@ -48,6 +48,8 @@ func familyRewardModelsRunInInt8(name: String) throws {
     let encodings = try goldens.map { try int8.encode(prompt: $0.prompt, response: $0.response) }
     let batch = try int8.rawScores(encodings)
     let reference = try fp32.rawScores(encodings)
+    // Quantisation really ran: an engine that fell back to fp32 would give fp32's scores bit for bit.
+    #expect(zip(batch, reference).contains { $0 != $1 }, "\(name): int8 scores equal fp32's everywhere")
     for (i, encoding) in encodings.enumerated() {
         let alone = try int8.rawScores([encoding])[0]
         #expect(alone == batch[i], "\(name) #\(i): int8 alone \(alone) vs in batch \(batch[i])")
