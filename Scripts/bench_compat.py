@@ -12,19 +12,15 @@ checked against /score's.
 Stays out of the build and test graph; needs only the standard library (and bench_service.py beside it).
 """
 import argparse
-import http.client
-import json
 import math
 import os
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_service import ROOT, Server, assemble_minilm, workload  # noqa: E402
+from bench_service import ROOT, Server, assemble_minilm, run_clients, workload  # noqa: E402
 
 
 def sigmoid(x):
@@ -47,41 +43,9 @@ ROUTES = {
 
 
 def run(port, route, pairs, clients):
+    """Pairs per second through `route`, and the raw scores read back."""
     make, read = ROUTES[route]
-    path = route.split(" ")[0]
-    next_index = iter(range(len(pairs)))
-    lock = threading.Lock()
-    scores = [None] * len(pairs)
-    errors = []
-    barrier = threading.Barrier(clients + 1)
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        barrier.wait()
-        while True:
-            with lock:
-                index = next(next_index, None)
-            if index is None:
-                break
-            conn.request("POST", path, json.dumps(make(pairs[index])), {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            data = response.read()
-            if response.status != 200:
-                errors.append(f"{route} {response.status}: {data[:200]!r}")
-                continue
-            scores[index] = read(json.loads(data))
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        sys.exit(f"{len(errors)} failed requests, e.g. {errors[:3]}")
+    elapsed, _, scores = run_clients(port, pairs, clients, path=route.split(" ")[0], make=make, read=read)
     return len(pairs) / elapsed, scores
 
 

@@ -122,8 +122,17 @@ class Server:
         return self.process.wait(timeout=60)
 
 
-def run_clients(port, pairs, clients):
-    """Sends every pair once as a single-pair /score, `clients` at a time. Returns (seconds, latencies, scores)."""
+def score_route(pair):
+    return pair
+
+
+def read_score(answer):
+    return answer["score"]
+
+
+def run_clients(port, pairs, clients, path="/score", make=score_route, read=read_score):
+    """Sends every pair once as a single-pair request to `path` (`make` builds its body from the pair, `read`
+    takes the score out of the answer), `clients` at a time. Returns (seconds, latencies, scores)."""
     next_index = iter(range(len(pairs)))
     lock = threading.Lock()
     latencies = [None] * len(pairs)
@@ -139,16 +148,16 @@ def run_clients(port, pairs, clients):
                 index = next(next_index, None)
             if index is None:
                 break
-            body = json.dumps(pairs[index])
+            body = json.dumps(make(pairs[index]))
             start = time.perf_counter()
-            conn.request("POST", "/score", body, {"Content-Type": "application/json"})
+            conn.request("POST", path, body, {"Content-Type": "application/json"})
             response = conn.getresponse()
             data = response.read()
             latencies[index] = time.perf_counter() - start
             if response.status != 200:
-                errors.append(f"{response.status}: {data[:200]!r}")
+                errors.append(f"{path} {response.status}: {data[:200]!r}")
                 continue
-            scores[index] = json.loads(data)["score"]
+            scores[index] = read(json.loads(data))
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
