@@ -3,7 +3,8 @@
 // RobertaTokenizer, XLMRobertaTokenizer and DebertaV2Tokenizer rebuild parts of that pipeline from
 // this file's fields instead. So a field that would change the ids must agree with tokenizer.json,
 // or loading fails naming it:
-// - `add_prefix_space`: the ByteLevel / Metaspace prefix setting (true = add a prefix space always);
+// - `add_prefix_space`: the ByteLevel / Metaspace prefix setting (true: always; false: ByteLevel
+//   without it, Metaspace "never", or "first" for DebertaV2Tokenizer, as each class rebuilds it);
 // - `do_lower_case`: whether the normaliser lower-cases;
 // - `split_by_punct` true: a punctuation pre-tokeniser, which this module does not implement;
 // - `cls_token` / `sep_token`: the first and last special tokens of the pair template;
@@ -73,11 +74,18 @@ extension PipelineTokenizer {
             .unsupportedTokenizer("\(reader.path): \(field) \(value) \(reason)")
         }
         if let addPrefixSpace = try json.optional("add_prefix_space", .bool) {
-            guard let fileSetting = preTokenizer?.addsPrefixSpace else {
+            // DebertaV2Tokenizer turns false into Metaspace's "first", the others into "never".
+            let isDeberta = try json.optional("tokenizer_class", .string) == "DebertaV2Tokenizer"
+            let agrees: Bool
+            switch preTokenizer?.prefixSpaceStep {
+            case .byteLevel(let byteLevel)?: agrees = byteLevel.addPrefixSpace == addPrefixSpace
+            case .metaspace(let metaspace)?:
+                agrees = metaspace.prependScheme == (addPrefixSpace ? .always : isDeberta ? .first : .never)
+            default:
                 throw refuse("add_prefix_space", "\(addPrefixSpace)", "but tokenizer.json has no ByteLevel or Metaspace pre-tokenizer")
             }
-            guard fileSetting == addPrefixSpace else {
-                throw refuse("add_prefix_space", "\(addPrefixSpace)", "disagrees with tokenizer.json's pre-tokenizer (\(fileSetting))")
+            guard agrees else {
+                throw refuse("add_prefix_space", "\(addPrefixSpace)", "disagrees with tokenizer.json's pre-tokenizer")
             }
         }
         if let lowercase = try json.optional("do_lower_case", .bool) {
@@ -120,12 +128,11 @@ extension AddedToken {
 }
 
 extension PreTokenizer {
-    /// Whether the ByteLevel or Metaspace step adds a prefix space to every text (nil: no such step).
-    var addsPrefixSpace: Bool? {
+    /// The ByteLevel or Metaspace step, whose prefix setting `add_prefix_space` describes.
+    var prefixSpaceStep: PreTokenizer? {
         switch self {
-        case .sequence(let steps): steps.lazy.compactMap(\.addsPrefixSpace).first
-        case .byteLevel(let byteLevel): byteLevel.addPrefixSpace
-        case .metaspace(let metaspace): metaspace.prependScheme == .always
+        case .sequence(let steps): steps.lazy.compactMap(\.prefixSpaceStep).first
+        case .byteLevel, .metaspace: self
         case .whitespace, .whitespaceSplit, .bert: nil
         }
     }

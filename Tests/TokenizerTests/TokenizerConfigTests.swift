@@ -93,6 +93,7 @@ import Testing
     @Test(arguments: [
         ("roberta-bpe", #"{"add_prefix_space": true}"#, "add_prefix_space"),
         ("xlmr-unigram", #"{"add_prefix_space": false}"#, "add_prefix_space"),
+        ("deberta-unigram", #"{"add_prefix_space": false, "tokenizer_class": "DebertaV2Tokenizer"}"#, "add_prefix_space"),
         ("suffix-bpe", #"{"add_prefix_space": false}"#, "add_prefix_space"),
         ("deberta-unigram", #"{"do_lower_case": true}"#, "do_lower_case"),
         ("suffix-bpe", #"{"do_lower_case": false}"#, "do_lower_case"),
