@@ -49,7 +49,8 @@ public final class RewardModel: Sendable {
     public let tokenizer: TextTokenizer
     public let engine: RewardEngine
     public let options: EncodingOptions
-    /// The effective limit: the requested max length or the model's position count, whichever is smaller.
+    /// The effective limit: the smallest of the requested max length, the model's position count and
+    /// tokenizer_config.json's model_max_length.
     public let maxLength: Int
 
     /// `threads`: the cores the engine may use (OpenBLAS and the work between its products).
@@ -69,7 +70,8 @@ public final class RewardModel: Sendable {
         self.tokenizer = tokenizer
         self.engine = engine
         self.options = options
-        maxLength = min(options.maxLength, engine.config.maxSequenceLength)
+        // tokenizer_config.json's model_max_length is the limit transformers' `truncation=True` cuts to.
+        maxLength = min(options.maxLength, engine.config.maxSequenceLength, tokenizer.limits.modelMaxLength ?? .max)
     }
 
     /// The pair as the model's own tokenizer frames it (`[CLS] prompt [SEP] response [SEP]` for BERT,

@@ -22,6 +22,35 @@ struct BPE: Sendable {
     let byteFallback: Bool
     /// A word that is itself in the vocabulary is emitted whole, without merging.
     let ignoreMerges: Bool
+    /// The id of each scalar below `directScalarLimit` as a piece of its own (-1: not in the
+    /// vocabulary): most symbols are looked up here, without building a String and hashing it.
+    private let scalarIds: [Int32]
+    private static let directScalarLimit: UInt32 = 0x800
+
+    init(
+        vocabulary: [ExactString: Int32], pieces: [Int32: String], merges: [UInt64: Merge], unknown: Token?,
+        continuingSubwordPrefix: String?, endOfWordSuffix: String?, fuseUnknown: Bool, byteFallback: Bool,
+        ignoreMerges: Bool
+    ) {
+        self.vocabulary = vocabulary
+        self.pieces = pieces
+        self.merges = merges
+        self.unknown = unknown
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.endOfWordSuffix = endOfWordSuffix
+        self.fuseUnknown = fuseUnknown
+        self.byteFallback = byteFallback
+        self.ignoreMerges = ignoreMerges
+        var scalarIds = [Int32](repeating: -1, count: Int(Self.directScalarLimit))
+        for (token, id) in vocabulary {
+            var scalars = token.value.unicodeScalars.makeIterator()
+            guard let scalar = scalars.next(), scalars.next() == nil, scalar.value < Self.directScalarLimit else {
+                continue
+            }
+            scalarIds[Int(scalar.value)] = id
+        }
+        self.scalarIds = scalarIds
+    }
 
     static func key(_ left: Int32, _ right: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
@@ -59,14 +88,26 @@ struct BPE: Sendable {
         var pendingUnknown = false
         for (index, scalar) in word.enumerated() {
             try stop.record()
-            var piece = String(scalar)
-            if index > 0, let prefix = continuingSubwordPrefix { piece = prefix + piece }
-            if index == word.count - 1, let suffix = endOfWordSuffix { piece += suffix }
-            if let id = vocabulary[ExactString(piece)] {
+            func piece() -> String {
+                var piece = String(scalar)
+                if index > 0, let prefix = continuingSubwordPrefix { piece = prefix + piece }
+                if index == word.count - 1, let suffix = endOfWordSuffix { piece += suffix }
+                return piece
+            }
+            let isBare =
+                (index == 0 || continuingSubwordPrefix == nil) && (index < word.count - 1 || endOfWordSuffix == nil)
+            let known: Int32?
+            if isBare && scalar.value < Self.directScalarLimit {
+                let id = scalarIds[Int(scalar.value)]
+                known = id >= 0 ? id : nil
+            } else {
+                known = vocabulary[ExactString(piece())]
+            }
+            if let id = known {
                 if pendingUnknown, let unknown { ids.append(unknown.id) }
                 pendingUnknown = false
                 ids.append(id)
-            } else if byteFallback, let bytes = byteFallbackIds(piece) {
+            } else if byteFallback, let bytes = byteFallbackIds(piece()) {
                 ids += bytes
             } else if let unknown {
                 if pendingUnknown && !fuseUnknown { ids.append(unknown.id) }

@@ -1,18 +1,20 @@
 // The public BERT WordPiece tokenizer: it wires added-token extraction, BertNormalizer,
 // BertPreTokenizer, WordPiece, truncation and the pair template together, reproducing what
 // Hugging Face `tokenizers` (as driven by transformers 5) produces for `tok(first, second)`.
-// It owns the order of the stages; each stage's rules live in its own file.
+// The order of the stages is PairEncoding's; each stage's rules live in its own file.
 
 public struct BertTokenizer: Sendable {
     public let options: Options
     public let specialTokens: SpecialTokens
     /// One more than the largest id the tokenizer can emit: the embedding rows a model needs.
     public let vocabularySize: Int
+    /// From tokenizer_config.json, when the tokenizer was loaded from a model directory.
+    public internal(set) var limits = TokenizerLimits()
 
     private let normalizer: BertNormalizer
     private let wordPiece: WordPiece
-    private let rawAddedTokens: AddedTokenMatcher
-    private let normalizedAddedTokens: AddedTokenMatcher
+    let rawAddedTokens: AddedTokenMatcher
+    let normalizedAddedTokens: AddedTokenMatcher
     private let template: PairTemplate
 
     /// A tokenizer whose token ids are the positions in `vocabulary` (as in vocab.txt; when a token
@@ -95,33 +97,19 @@ public struct BertTokenizer: Sendable {
         tokenTexts(text)
     }
 
-    func tokens<Failure>(of text: String, stop: inout StopCheck<Failure>) throws(Failure) -> [Token] {
-        let raw = Array(text.unicodeScalars)
-        var tokens: [Token] = []
-        tokens.reserveCapacity(raw.count / 3 + 4)
-        for segment in try rawAddedTokens.split(raw[...], stop: &stop) {
-            switch segment {
-            case .token(let token): tokens.append(token)
-            case .text(let range): try appendTokens(ofUnnormalized: raw[range], to: &tokens, stop: &stop)
-            }
-        }
-        return tokens
+    func normalize<Failure>(
+        _ raw: ArraySlice<Unicode.Scalar>, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> [Unicode.Scalar] {
+        try normalizer.normalize(raw, stop: &stop)
     }
 
-    private func appendTokens<Failure>(
-        ofUnnormalized raw: ArraySlice<Unicode.Scalar>, to tokens: inout [Token], stop: inout StopCheck<Failure>
+    /// BERT's pre-tokeniser does not depend on where the text starts, so `startsText` is unused.
+    func appendWordTokens<Failure>(
+        of text: ArraySlice<Unicode.Scalar>, startsText: Bool, to tokens: inout [Token], stop: inout StopCheck<Failure>
     ) throws(Failure) {
-        let normalized = try normalizer.normalize(raw, stop: &stop)
-        for segment in try normalizedAddedTokens.split(normalized[...], stop: &stop) {
-            switch segment {
-            case .token(let token):
-                tokens.append(token)
-            case .text(let range):
-                for word in BertPreTokenizer.wordRanges(in: normalized[range]) {
-                    try stop.record(word.count)
-                    wordPiece.tokenize(normalized[word], into: &tokens)
-                }
-            }
+        for word in BertPreTokenizer.wordRanges(in: text) {
+            try stop.record(word.count)
+            wordPiece.tokenize(text[word], into: &tokens)
         }
     }
 }

@@ -1,8 +1,9 @@
 // A tokenizer assembled from the stages a tokenizer.json names (BPE and SentencePiece Unigram
 // models, and WordPiece with any of the supported stages), run in `tokenizers`' order: raw added
 // tokens → normaliser → normalised added tokens → pre-tokeniser → model, then longest-first
-// truncation and the post-processor's template. The encode API is BertTokenizer's. It owns the
-// order of the stages; each stage's rules live in its own file, and reading JSON in TokenizerJSON.
+// truncation and the post-processor's template. The encode API is BertTokenizer's. The order of the
+// stages is PairEncoding's; this file supplies the normaliser, pre-tokeniser and model, each
+// stage's rules live in its own file, and reading JSON in TokenizerJSON (and TokenizerConfig).
 
 public struct PipelineTokenizer: Sendable {
     enum Model: Sendable {
@@ -22,6 +23,10 @@ public struct PipelineTokenizer: Sendable {
     let postProcessor: PostProcessor
     let rawAddedTokens: AddedTokenMatcher
     let normalizedAddedTokens: AddedTokenMatcher
+    /// tokenizer.json's added tokens, each with its id (tokenizer_config.json is checked against them).
+    let addedTokens: [AddedToken]
+    /// From tokenizer_config.json, when the tokenizer was loaded from a model directory.
+    public internal(set) var limits = TokenizerLimits()
 
     /// See BertTokenizer.encode: an empty `second` counts as absent; without `truncation` nothing
     /// is cut.
@@ -45,38 +50,18 @@ public struct PipelineTokenizer: Sendable {
         tokenTexts(text)
     }
 
-    func tokens<Failure>(of text: String, stop: inout StopCheck<Failure>) throws(Failure) -> [Token] {
-        let raw = Array(text.unicodeScalars)
-        var tokens: [Token] = []
-        tokens.reserveCapacity(raw.count / 3 + 4)
-        for segment in try rawAddedTokens.split(raw[...], stop: &stop) {
-            switch segment {
-            case .token(let token):
-                tokens.append(token)
-            case .text(let range):
-                try appendTokens(
-                    ofUnnormalized: raw[range], startsText: range.lowerBound == 0, to: &tokens, stop: &stop)
-            }
-        }
-        return tokens
+    func normalize<Failure>(
+        _ raw: ArraySlice<Unicode.Scalar>, stop: inout StopCheck<Failure>
+    ) throws(Failure) -> [Unicode.Scalar] {
+        try normalizer?.normalize(Array(raw), stop: &stop) ?? Array(raw)
     }
 
-    private func appendTokens<Failure>(
-        ofUnnormalized raw: ArraySlice<Unicode.Scalar>, startsText: Bool, to tokens: inout [Token],
-        stop: inout StopCheck<Failure>
+    func appendWordTokens<Failure>(
+        of text: ArraySlice<Unicode.Scalar>, startsText: Bool, to tokens: inout [Token], stop: inout StopCheck<Failure>
     ) throws(Failure) {
-        let normalized = try normalizer?.normalize(Array(raw), stop: &stop) ?? Array(raw)
-        for segment in try normalizedAddedTokens.split(normalized[...], stop: &stop) {
-            switch segment {
-            case .token(let token):
-                tokens.append(token)
-            case .text(let range):
-                let piece = Array(normalized[range])
-                let context = PreTokenizer.Context(startsText: startsText && range.lowerBound == 0)
-                let words = try preTokenizer?.split(piece, context: context, stop: &stop) ?? [piece]
-                for word in words { try appendModelTokens(of: word, to: &tokens, stop: &stop) }
-            }
-        }
+        let piece = Array(text)
+        let words = try preTokenizer?.split(piece, context: PreTokenizer.Context(startsText: startsText), stop: &stop) ?? [piece]
+        for word in words { try appendModelTokens(of: word, to: &tokens, stop: &stop) }
     }
 
     private func appendModelTokens<Failure>(

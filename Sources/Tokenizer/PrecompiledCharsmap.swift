@@ -16,6 +16,9 @@ struct PrecompiledCharsmap: Sendable {
     /// Where each NUL of `replacements` is, ascending: a string's end is found by binary search,
     /// not by scanning (a hostile blob without NULs must not make every look-up cost its size).
     private let terminators: [Int]
+    /// The replacement of each ASCII scalar standing alone as a grapheme (nil: kept as it is),
+    /// looked up once: most text is ASCII and needs no grapheme segmentation.
+    private var asciiReplacements: [[Unicode.Scalar]?] = []
 
     /// Parses the blob: a little-endian u32 byte size of the trie, the trie, then the strings.
     init(blob: [UInt8]) throws(PrecompiledCharsmapError) {
@@ -35,6 +38,10 @@ struct PrecompiledCharsmap: Sendable {
         let replacements = Array(blob[(4 + trieBytes)...])
         self.replacements = replacements
         self.terminators = replacements.indices.filter { replacements[$0] == 0 }
+        let table = (0..<128).map { byte in
+            replacement(for: [UInt8(byte)]).map { Array(String(decoding: $0, as: UTF8.self).unicodeScalars) }
+        }
+        self.asciiReplacements = table
     }
 
     /// The replacement of the shortest key that is a prefix of `key` (spm_precompiled's
@@ -74,14 +81,42 @@ struct PrecompiledCharsmap: Sendable {
     private static func label(_ unit: UInt32) -> UInt32 { unit & (0x8000_0000 | 0xFF) }
     private static func offset(_ unit: UInt32) -> Int { Int((unit >> 10) << ((unit & (1 << 9)) >> 6)) }
 
-    /// Normalises `scalars` grapheme by grapheme (see the file comment).
+    /// Normalises `scalars` grapheme by grapheme (see the file comment). Between two ASCII scalars
+    /// (other than CR LF) there is always a grapheme break, so an ASCII scalar with ASCII on both
+    /// sides is a grapheme of its own and takes the precomputed table; only the stretches around
+    /// other scalars are segmented into graphemes.
     func normalize<Failure>(
         _ scalars: [Unicode.Scalar], stop: inout StopCheck<Failure>
     ) throws(Failure) -> [Unicode.Scalar] {
-        var text = String()
-        text.unicodeScalars.append(contentsOf: scalars)
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(scalars.count)
+        var stretchStart = 0
+        for index in scalars.indices {
+            let isBreakAfter =
+                index + 1 == scalars.count
+                || (scalars[index].isASCII && scalars[index + 1].isASCII
+                    && !(scalars[index] == "\r" && scalars[index + 1] == "\n"))
+            guard isBreakAfter else { continue }
+            if index == stretchStart && scalars[index].isASCII {
+                try stop.record()
+                if let replacement = asciiReplacements[Int(scalars[index].value)] {
+                    result.append(contentsOf: replacement)
+                } else {
+                    result.append(scalars[index])
+                }
+            } else {
+                try appendGraphemes(of: scalars[stretchStart...index], to: &result, stop: &stop)
+            }
+            stretchStart = index + 1
+        }
+        return result
+    }
+
+    private func appendGraphemes<Failure>(
+        of scalars: ArraySlice<Unicode.Scalar>, to result: inout [Unicode.Scalar], stop: inout StopCheck<Failure>
+    ) throws(Failure) {
+        var text = String()
+        text.unicodeScalars.append(contentsOf: scalars)
         for grapheme in text {
             let utf8 = grapheme.utf8
             try stop.record(utf8.count)
@@ -97,7 +132,6 @@ struct PrecompiledCharsmap: Sendable {
                 }
             }
         }
-        return result
     }
 
     private static func utf8Bytes(of scalar: Unicode.Scalar) -> [UInt8] {

@@ -21,7 +21,7 @@ public enum TextTokenizer: Sendable {
         let modelType = try reader.checkingFields { try JSONFields(json).member("model")?.optional("type", .string) }
         switch modelType {
         case "BPE", "Unigram":
-            self = .pipeline(try PipelineTokenizer(tokenizerJSON: url))
+            self = .pipeline(try PipelineTokenizer(directory: directory))
         default:
             // WordPiece, or an untyped model that BertTokenizer recognises (or rejects by name).
             self = .wordPiece(try BertTokenizer(directory: directory))
@@ -33,6 +33,14 @@ public enum TextTokenizer: Sendable {
         switch self {
         case .wordPiece(let tokenizer): tokenizer.vocabularySize
         case .pipeline(let tokenizer): tokenizer.vocabularySize
+        }
+    }
+
+    /// tokenizer_config.json's truncation settings (model_max_length, truncation_side).
+    public var limits: TokenizerLimits {
+        switch self {
+        case .wordPiece(let tokenizer): tokenizer.limits
+        case .pipeline(let tokenizer): tokenizer.limits
         }
     }
 

@@ -6,7 +6,8 @@
 // - else vocab.txt (one token per line, id = line number, as `tokenizers` reads it);
 // - tokenizer_config.json on top: do_lower_case / strip_accents / tokenize_chinese_chars override
 //   tokenizer.json's normaliser when present (transformers 5 rebuilds the normaliser from them),
-//   the named special tokens, `added_tokens_decoder` and extra special tokens. Where the config
+//   the named special tokens, `added_tokens_decoder` and extra special tokens, and the truncation
+//   settings (TokenizerLimits: model_max_length, truncation_side). Where the config
 //   is silent, tokenizer.json's settings stand (transformers 5 would fall back to its defaults,
 //   lower-casing a cased tokenizer.json; `tokenizers` and transformers 4 keep the file's);
 // - special_tokens_map.json for named special tokens (it wins over tokenizer_config.json unless
@@ -21,12 +22,14 @@ extension BertTokenizer {
     public init(directory: URL) throws {
         let files = try TokenizerFiles(directory: directory)
         try self.init(ids: files.vocabulary, options: files.options)
+        limits = files.limits
     }
 }
 
 struct TokenizerFiles {
     var vocabulary: [ExactString: Int32] = [:]
     var options = BertTokenizer.Options(paddingToken: nil, maskToken: nil)
+    var limits = TokenizerLimits()
 
     init(directory: URL) throws {
         let tokenizerJSON = try Self.readJSON(directory.appendingPathComponent("tokenizer.json"))
@@ -45,7 +48,10 @@ struct TokenizerFiles {
         }
         if let (path, json) = config {
             let reader = FieldReader(path: path)
-            try reader.checkingFields { try readTokenizerConfig(JSONFields(json), reader: reader, names: &names) }
+            try reader.checkingFields {
+                try readTokenizerConfig(JSONFields(json), reader: reader, names: &names)
+                limits = try TokenizerLimits(JSONFields(json), reader: reader)
+            }
         }
         let mapWins = config.map { $0.json["added_tokens_decoder"] == nil } ?? true
         if let (path, json) = specialTokensMap {

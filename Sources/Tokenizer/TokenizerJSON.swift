@@ -48,7 +48,8 @@ struct TokenizerJSONReader {
                 normalizedTokens.map {
                     let content = Array($0.token.content.unicodeScalars)
                     return (normalizer?.normalize(content) ?? content, $0.token, $0.id)
-                }))
+                }),
+            addedTokens: added.map(\.token))
     }
 
     // MARK: added tokens

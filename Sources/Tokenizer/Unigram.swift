@@ -41,8 +41,10 @@ struct Unigram: Sendable {
     func tokenize<Failure>(
         _ word: [Unicode.Scalar], into tokens: inout [Token], stop: inout StopCheck<Failure>
     ) throws(Failure) {
-        let bytes = Array(String(scalars: word).utf8)
-        guard !bytes.isEmpty else { return }
+        guard !word.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(word.count)
+        for scalar in word { UTF8.encode(scalar) { bytes.append($0) } }
         var best = [Node](repeating: Node(), count: bytes.count + 1)
         var start = 0
         while start < bytes.count {
@@ -73,7 +75,9 @@ struct Unigram: Sendable {
     /// Walks the best path back from the end, fusing runs of unknowns (contiguous bytes), and
     /// emits it in order.
     private func appendBestPath(_ best: [Node], bytes: [UInt8], into tokens: inout [Token]) {
-        var pieces: [Range<Int>] = []
+        // (bytes, id): a vocabulary piece keeps the id its edge carries (the trie and `ids` both keep
+        // a repeated piece's last id); a fused unknown run (id nil) is looked up by its text.
+        var pieces: [(bytes: Range<Int>, id: Int32?)] = []
         var end = bytes.count
         var unknownRunEnd: Int?
         while end > 0 {
@@ -82,14 +86,21 @@ struct Unigram: Sendable {
             if node.id == unknownId {
                 unknownRunEnd = unknownRunEnd ?? end
             } else {
-                if let runEnd = unknownRunEnd { pieces.append(end..<runEnd) }
+                if let runEnd = unknownRunEnd { pieces.append((end..<runEnd, nil)) }
                 unknownRunEnd = nil
-                pieces.append(start..<end)
+                pieces.append((start..<end, node.id))
             }
             end = start
         }
-        if let runEnd = unknownRunEnd { pieces.append(0..<runEnd) }
-        for range in pieces.reversed() { append(String(decoding: bytes[range], as: UTF8.self), to: &tokens) }
+        if let runEnd = unknownRunEnd { pieces.append((0..<runEnd, nil)) }
+        for (range, id) in pieces.reversed() {
+            let text = String(decoding: bytes[range], as: UTF8.self)
+            if let id {
+                tokens.append(Token(id: id, text: text))
+            } else {
+                append(text, to: &tokens)
+            }
+        }
     }
 
     /// A piece's id by its text, as `tokenizers` looks it up again; unknown text becomes byte
