@@ -22,9 +22,11 @@ final class EngineTurns: @unchecked Sendable {
         last = self.modelCount - 1
     }
 
-    /// Runs `pass` when it is `model`'s turn, blocking the calling engine thread until then.
+    /// Runs `pass` when it is `model`'s turn, blocking the calling engine thread until then. Each
+    /// model asks from one thread (its batcher's engine thread), so it never asks twice at once.
     func take<T>(model: Int, _ pass: () throws -> T) rethrows -> T {
         condition.lock()
+        precondition((0..<modelCount).contains(model) && holder != model && !waiting.contains(model))
         waiting.insert(model)
         grantIfFree()
         while holder != model { condition.wait() }

@@ -89,7 +89,8 @@ struct WarmedService: Sendable {
         var measured: [ModelEntry] = []
         var rates: [Double] = []
         for var entry in models {
-            progress?.begin(model: entry.servedName, .warmingUp)
+            // Named as the preparation named it: an unnamed model by its --model value.
+            progress?.begin(model: entry.name ?? entry.aliases.first ?? entry.servedName, .warmingUp)
             let rate = try EngineCalibration.warmUp(entry.model)
             rates.append(rate)
             entry.maxRequestTokens =
