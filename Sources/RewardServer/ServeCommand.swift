@@ -186,6 +186,8 @@ struct ServeCommand: AsyncParsableCommand {
             [model] progress in
             var entries: [ModelEntry] = []
             for spec in model.models {
+                // A shutdown signal during start-up cancels this task: start no further model.
+                try Task.checkCancellation()
                 progress.begin(model: spec.name ?? spec.source)
                 let directory = try await model.resolveDirectory(source: spec.source, logger: logger) {
                     progress.downloading(file: $0.file, bytesDone: $0.bytesDone, bytesTotal: $0.bytesTotal)

@@ -206,3 +206,17 @@ extension ServiceMetrics {
     #expect((list["data"] as? [[String: Any]])?.map { $0["id"] as? String } == ["model"])
     await service.drainQueue()
 }
+
+/// Engines share one scratch workspace, grown to the widest model that has run: the tiny model
+/// (32 wide), then MiniLM (384 wide, real weights), then the tiny one again each still match
+/// transformers.
+@Test func modelsOfDifferentWidthsShareTheWorkspaceAndStayExact() throws {
+    let (tiny, tinyGoldens) = try loadTinyModel()
+    let directory = try assembleMiniLM(layout: "v2")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let miniLM = try RewardModel(directory: directory)
+    let miniLMGoldens: [ScoreGolden] = try Fixtures.jsonLines(Fixtures.root.appendingPathComponent("minilm/scores-v2.jsonl"))
+    try expectParity(tiny, Array(tinyGoldens.prefix(30)), label: "tiny, before MiniLM")
+    try expectParity(miniLM, Array(miniLMGoldens.filter { $0.ids.count <= 256 }.prefix(30)), label: "MiniLM, after tiny")
+    try expectParity(tiny, Array(tinyGoldens.prefix(30)), label: "tiny, after MiniLM")
+}
