@@ -100,7 +100,8 @@ enum EnvironmentTwins {
                 let entries = value.split(separator: ",", omittingEmptySubsequences: false)
                     .map { $0.trimmingCharacters(in: .whitespaces) }
                 if entries.contains(where: \.isEmpty) {
-                    throw ValidationError("\(twin.variable) has an empty entry: give a comma-separated list, '\(value)'")
+                    throw ValidationError(
+                        "\(twin.variable) has an empty entry: give a comma-separated list, '\(value)'")
                 }
                 injected += entries.map { "--\(twin.option)=\($0)" }
             } else {

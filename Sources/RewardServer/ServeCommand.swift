@@ -201,7 +201,8 @@ struct ServeCommand: AsyncParsableCommand {
                     ])
                 let loaded = try await ServiceRunner.onOwnThread { try model.load(directory: directory) }
                 // An unnamed model also answers to the --model value itself (a repo id, a path).
-                entries.append(ModelEntry(name: spec.name, model: loaded, aliases: spec.name == nil ? [spec.source] : []))
+                let aliases = spec.name == nil ? [spec.source] : []
+                entries.append(ModelEntry(name: spec.name, model: loaded, aliases: aliases))
             }
             return entries
         }

@@ -59,8 +59,8 @@ enum RequestDecoding {
             ScoreRequest(
                 prompt: pairs == nil ? try body.required("prompt", .string) : nil,
                 response: pairs == nil ? try body.required("response", .string) : nil,
-                pairs: pairs, alpha: try body.optional("alpha", .double), truncate: try body.optional("truncate", .bool),
-                model: try body.optional("model", .string))
+                pairs: pairs, alpha: try body.optional("alpha", .double),
+                truncate: try body.optional("truncate", .bool), model: try body.optional("model", .string))
         }
     }
 

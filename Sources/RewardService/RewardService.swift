@@ -1,8 +1,8 @@
 // The service: the one place that sees the whole flow. `RewardService` is the HTTP handler: it
 // screens each request from its head (route, API key, readiness, media type; probes answered
 // there), runs the route, and times, counts and logs every request. `ServiceState` holds what the
-// routes share (the served models with their queues, metrics, readiness); the routes' bodies live in ScoringEndpoints and
-// OperationsEndpoints, start-up and shutdown order in ServiceRunner.
+// routes share (the served models with their queues, metrics, readiness); the routes' bodies live in
+// ScoringEndpoints and OperationsEndpoints, start-up and shutdown order in ServiceRunner.
 import HTTPServer
 import Logging
 import Synchronization

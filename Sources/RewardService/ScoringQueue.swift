@@ -1,7 +1,7 @@
 // The service's side of the batcher: encoded pairs in, raw logits out (one row per pair: one value
 // for a reward model, one per label for a classifier), with the batcher's failures
-// turned into `ServiceError`s. Each served model has one. The handler task's cancellation (its client went away) drops the
-// request's queued pairs.
+// turned into `ServiceError`s. Each served model has one. The handler task's cancellation (its client
+// went away) drops the request's queued pairs.
 import Batching
 import Tokenizer
 

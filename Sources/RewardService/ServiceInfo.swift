@@ -98,7 +98,8 @@ struct ServiceInfo: Codable, Sendable, Equatable {
 
     /// The service's answer: every served model, and TEI's fields for the default one.
     init(models: ServedModels, configuration: ServiceConfiguration) {
-        self.init(model: models.default.model.modelDescription, configuration: configuration, facts: models.default.facts)
+        let served = models.default
+        self.init(model: served.model.modelDescription, configuration: configuration, facts: served.facts)
         self.models = models.all.enumerated().map { index, served in
             ServedModelInfo(
                 name: served.name, isDefault: index == 0, model: served.model.modelDescription,

@@ -82,7 +82,8 @@ struct ModelSeries: Sendable {
             descriptor: name("queue_wait", "seconds", "Time a pair waited in the queue before its batch ran"),
             labels: labels, buckets: ServiceMetrics.latencyBuckets)
         engineTime = registry.makeDurationHistogram(
-            descriptor: name("engine_batch", "seconds", "Engine time per batch, waiting for the engine's turn included"),
+            descriptor: name(
+                "engine_batch", "seconds", "Engine time per batch, waiting for the engine's turn included"),
             labels: labels, buckets: ServiceMetrics.latencyBuckets)
         batchPairs = registry.makeValueHistogram(
             descriptor: name("batch_size", "pairs", "Pairs per engine batch"), labels: labels,

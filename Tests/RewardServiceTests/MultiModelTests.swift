@@ -51,20 +51,21 @@ private let unknownMessage = #"model "nope" is not served; served models: bert, 
         let expectedRoberta = try direct(roberta, pairs)
         #expect(!close(expectedBert, expectedRoberta), "the two fixtures must score differently")
 
-        for (model, expected) in [("\"roberta\"", expectedRoberta), ("\"bert\"", expectedBert), ("null", expectedBert)] {
+        let cases = [("\"roberta\"", expectedRoberta), ("\"bert\"", expectedBert), ("null", expectedBert)]
+        for (model, expected) in cases {
             let body = #"{"model": \#(model), "pairs": \#(try json(pairs))}"#
             let scores = try await service.call(post("/score", json: body)).decoded(BatchScoreResponse.self).scores
             #expect(close(scores, expected), "\(model)")
         }
-        let absent = try await service.call(post("/score", json: try json(ScoreRequest(pairs: pairs))))
+        let absent = await service.call(post("/score", json: try json(ScoreRequest(pairs: pairs))))
         #expect(close(try absent.decoded(BatchScoreResponse.self).scores, expectedBert))
 
-        let single = try await service.call(
-            post("/score", json: try json(ScoreRequest(prompt: pairs[0].prompt, response: pairs[0].response, model: "roberta"))))
+        let one = ScoreRequest(prompt: pairs[0].prompt, response: pairs[0].response, model: "roberta")
+        let single = await service.call(post("/score", json: try json(one)))
         #expect(close([try single.decoded(ScoreResponse.self).score], [expectedRoberta[0]]))
 
-        let rank = await service.call(
-            post("/rank", json: try json(RankRequest(prompt: "Say hello", responses: ["Hello there, friend!"], alpha: 2, model: "roberta"))))
+        let candidates = RankRequest(prompt: "Say hello", responses: ["Hello there, friend!"], alpha: 2, model: "roberta")
+        let rank = await service.call(post("/rank", json: try json(candidates)))
         let ranked = try rank.decoded(RankResponse.self).ranking
         #expect(close(ranked.map(\.score), try direct(roberta, [pairs[1]], alpha: 2)))
         await service.drainQueue()
@@ -103,7 +104,9 @@ private let unknownMessage = #"model "nope" is not served; served models: bert, 
 
     @Test func compatibilityRoutesUseTheirModelFieldAndNameTheModelThatScored() async throws {
         let expectedRoberta = try direct(roberta, pairs)
-        let body = #"{"model": "roberta", "text_1": "\#(pairs[0].prompt)", "text_2": ["\#(pairs[0].response)"], "use_activation": false}"#
+        let body = #"""
+            {"model": "roberta", "text_1": "\#(pairs[0].prompt)", "text_2": ["\#(pairs[0].response)"], "use_activation": false}
+            """#
         let vllm = try object(await service.call(post("/v1/score", json: body)))
         let vllmScore = try #require((vllm["data"] as? [[String: Any]])?.first?["score"] as? Double)
         #expect(close([vllmScore], [expectedRoberta[0]]) && vllm["model"] as? String == "roberta")
@@ -121,7 +124,8 @@ private let unknownMessage = #"model "nope" is not served; served models: bert, 
 
         // TEI's routes carry no model: the default answers.
         let tei = await service.call(post("/rerank", json: #"{"query": "2 + 2", "texts": ["five"], "raw_scores": true}"#))
-        let teiScore = try #require((try JSONSerialization.jsonObject(with: Data(tei.body)) as? [[String: Any]])?.first?["score"] as? Double)
+        let teiRanks = try JSONSerialization.jsonObject(with: Data(tei.body)) as? [[String: Any]]
+        let teiScore = try #require(teiRanks?.first?["score"] as? Double)
         #expect(close([teiScore], [try direct(bert, [pairs[2]])[0]]))
         await service.drainQueue()
     }
@@ -163,11 +167,15 @@ private let unknownMessage = #"model "nope" is not served; served models: bert, 
                         let useRoberta = (client + request) % 2 == 0
                         let text = texts[(client * 3 + request) % texts.count]
                         let index = texts.firstIndex(of: text)!
-                        let body = #"{"model": "\#(useRoberta ? "roberta" : "bert")", "prompt": \#((try? json(text.prompt)) ?? ""), "response": \#((try? json(text.response)) ?? "")}"#
+                        let request = ScoreRequest(
+                            prompt: text.prompt, response: text.response, model: useRoberta ? "roberta" : "bert")
+                        let body = (try? json(request)) ?? ""
                         let response = await service.call(post("/score", json: body))
                         let score = (try? response.decoded(ScoreResponse.self))?.score ?? .nan
                         let expected = useRoberta ? expectedRoberta[index] : expectedBert[index]
-                        if !close([score], [expected]) { wrong.append("client \(client) request \(request): \(score) ≠ \(expected)") }
+                        if !close([score], [expected]) {
+                            wrong.append("client \(client) request \(request): \(score) ≠ \(expected)")
+                        }
                     }
                     return wrong
                 }
@@ -196,7 +204,8 @@ extension ServiceMetrics {
         configuration: testConfiguration(), logger: quietLogger)
     service.markReady()
     for name in ["model", "org/fake-reward"] {
-        let response = await service.call(post("/score", json: #"{"model": "\#(name)", "prompt": "a", "response": "b"}"#))
+        let body = #"{"model": "\#(name)", "prompt": "a", "response": "b"}"#
+        let response = await service.call(post("/score", json: body))
         #expect(response.status == .ok, "\(name): \(response.text)")
     }
     let unknown = await service.call(post("/v1/rerank", json: #"{"model": "rerank-v3.5", "query": "a", "documents": ["b"]}"#))
