@@ -114,7 +114,9 @@ class Server:
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
-                values[name] = float(value)
+                # Per-model series carry a model label: summed over the served models.
+                name = re.sub(r'model="[^"]*",?', "", name).replace("{}", "")
+                values[name] = values.get(name, 0) + float(value)
         return values
 
     def stop(self):

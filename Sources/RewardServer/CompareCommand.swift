@@ -55,6 +55,7 @@ struct CompareCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        try model.requireOneModel("compare")
         guard (pairs == nil) != (preferences == nil) else {
             throw ValidationError("give exactly one of --pairs and --preferences")
         }

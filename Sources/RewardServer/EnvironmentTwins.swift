@@ -3,6 +3,7 @@
 // order is: flag, then environment, then the option's default — and parsing, validation and help
 // stay ArgumentParser's. Platforms (containers, Kubernetes) configure the service through these.
 import ArgumentParser
+import Foundation
 
 /// One option and the variable that stands in for it.
 struct EnvironmentTwin: Sendable, Equatable {
@@ -12,11 +13,14 @@ struct EnvironmentTwin: Sendable, Equatable {
     let isBoolean: Bool
     /// Never echoed in logs or error messages.
     let isSecret: Bool
+    /// A repeatable option: the variable holds a comma-separated list, one flag per entry.
+    let isList: Bool
 
-    init(_ option: String, isBoolean: Bool = false, isSecret: Bool = false) {
+    init(_ option: String, isBoolean: Bool = false, isSecret: Bool = false, isList: Bool = false) {
         self.option = option
         self.isBoolean = isBoolean
         self.isSecret = isSecret
+        self.isList = isList
     }
 
     /// "max-batch-tokens" → "REWARD_SERVER_MAX_BATCH_TOKENS".
@@ -39,7 +43,7 @@ enum EnvironmentTwins {
 
     /// The options every model-using subcommand shares (ModelOptions).
     static let model: [EnvironmentTwin] = [
-        EnvironmentTwin("model"), EnvironmentTwin("revision"), EnvironmentTwin("max-length"),
+        EnvironmentTwin("model", isList: true), EnvironmentTwin("revision"), EnvironmentTwin("max-length"),
         EnvironmentTwin("truncation-side"), EnvironmentTwin("token-type-ids"), EnvironmentTwin("threads"),
         EnvironmentTwin("precision"),
     ]
@@ -92,6 +96,14 @@ enum EnvironmentTwins {
                     throw ValidationError("\(twin.variable) must be true or false, not '\(value)'")
                 }
                 injected.append(flag ? "--\(twin.option)" : "--no-\(twin.option)")
+            } else if twin.isList {
+                let entries = value.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                if entries.contains(where: \.isEmpty) {
+                    throw ValidationError(
+                        "\(twin.variable) has an empty entry: give a comma-separated list, '\(value)'")
+                }
+                injected += entries.map { "--\(twin.option)=\($0)" }
             } else {
                 injected.append("--\(twin.option)=\(value)")
             }

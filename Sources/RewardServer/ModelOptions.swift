@@ -20,11 +20,23 @@ struct ModelOptions: ParsableArguments {
     static let defaultModel = "nicholasKluge/RewardModel"
 
     @Option(
-        help: """
+        name: .customLong("model"),
+        help: ArgumentHelp(
+            """
             A model directory (config.json, model.safetensors or pytorch_model.bin, tokenizer files) or a \
-            Hugging Face Hub repo id, downloaded once into the Hub cache ($HF_HOME/hub) and reused offline.
-            """)
-    var model: String = ModelOptions.defaultModel
+            Hugging Face Hub repo id, downloaded once into the Hub cache ($HF_HOME/hub) and reused offline. \
+            serve: repeat as NAME=DIR_OR_REPO_ID to serve several models (the first is the default; \
+            requests choose one with their `model` field); score, compare and tokenize take one.
+            """, valueName: "model"))
+    var modelValues: [String] = []
+
+    /// The models `--model` names, in order (the default model when it names none).
+    var models: [ServedModelSpec] {
+        (try? ServedModelSpec.parse(modelValues)) ?? [ServedModelSpec(name: nil, source: Self.defaultModel)]
+    }
+
+    /// The one model a single-model subcommand uses: `--model`'s source (a `NAME=` prefix is allowed).
+    var model: String { models[0].source }
 
     @Option(help: "Hub revision (branch, tag or commit) when --model is a repo id.")
     var revision: String = "main"
@@ -61,6 +73,16 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--max-length must be at least 3 (room for [CLS] and two [SEP])")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        _ = try ServedModelSpec.parse(modelValues)
+    }
+
+    /// Refuses several models where a subcommand takes one.
+    func requireOneModel(_ subcommand: String) throws {
+        guard modelValues.count <= 1 else {
+            throw ValidationError(
+                "\(subcommand) takes one --model, got \(modelValues.count) (\(modelValues.joined(separator: ", "))); "
+                    + "several models are for serve")
+        }
     }
 
     var encodingOptions: EncodingOptions {
@@ -70,10 +92,13 @@ struct ModelOptions: ParsableArguments {
             typeIds: tokenTypeIds == .segments ? .segments : .zeros)
     }
 
-    /// The model's directory: `--model` itself when it is a local directory, else the Hub snapshot.
-    func resolveDirectory(logger: Logger, observer: DownloadObserver? = nil) async throws -> URL {
+    /// The model's directory: `source` (default: `--model`) itself when it is a local directory, else
+    /// the Hub snapshot.
+    func resolveDirectory(
+        source: String? = nil, logger: Logger, observer: DownloadObserver? = nil
+    ) async throws -> URL {
         try await ModelResolver.resolve(
-            model: model, revision: revision, settings: HubSettings(), logger: logger, observer: observer)
+            model: source ?? model, revision: revision, settings: HubSettings(), logger: logger, observer: observer)
     }
 
     /// Loads the model; download progress and logs go to stderr, since stdout carries the results.
@@ -81,7 +106,12 @@ struct ModelOptions: ParsableArguments {
         logger: Logger = Logger(label: "reward-server") { StreamLogHandler.standardError(label: $0) }
     ) async throws -> RewardModel {
         let directory = try await resolveDirectory(logger: logger)
-        return try RewardModel(directory: directory, options: encodingOptions, threads: threads, precision: precision)
+        return try load(directory: directory)
+    }
+
+    /// Loads the model in `directory` with these options.
+    func load(directory: URL) throws -> RewardModel {
+        try RewardModel(directory: directory, options: encodingOptions, threads: threads, precision: precision)
     }
 }
 

@@ -26,6 +26,7 @@ struct ScoreCommand: AsyncParsableCommand {
     var batchSize: Int = 32
 
     func validate() throws {
+        try model.requireOneModel("score")
         do {
             try RewardModel.check(alpha: alpha)
         } catch {

@@ -12,11 +12,12 @@ import RewardService
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve POST /score and /rank over HTTP/1.1, batching concurrent requests into one engine.",
+        abstract: "Serve POST /score and /rank over HTTP/1.1, batching concurrent requests into one engine per model.",
         discussion: """
             Start-up: listen at once (GET /health → 200; GET /ready → 503 with the phase: resolving, \
             downloading with bytes done and total, loading, warming_up; scoring routes → 503 + Retry-After), \
-            then download the model if needed, load it, run one warm-up pass, start the batcher and report \
+            then download each model if needed (--model NAME=… repeated serves several, in order), load it, \
+            run one warm-up pass, start the batcher and report \
             ready (GET /ready → 200). SIGTERM/SIGINT during start-up: the listener closes and the process \
             exits 0 at once; a partial download stays and resumes at the next start. After ready: /ready \
             turns 503, the listener closes, requests in flight finish, the queue drains, and the process \
@@ -183,21 +184,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await ServiceRunner.serveUntilShutdownSignal(configuration: configuration, logger: logger) {
             [model] progress in
-            let directory = try await model.resolveDirectory(logger: logger) {
-                progress.downloading(file: $0.file, bytesDone: $0.bytesDone, bytesTotal: $0.bytesTotal)
+            var entries: [ModelEntry] = []
+            for spec in model.models {
+                // A shutdown signal during start-up cancels this task: start no further model.
+                try Task.checkCancellation()
+                progress.begin(model: spec.name ?? spec.source)
+                let directory = try await model.resolveDirectory(source: spec.source, logger: logger) {
+                    progress.downloading(file: $0.file, bytesDone: $0.bytesDone, bytesTotal: $0.bytesTotal)
+                }
+                progress.set(.loading)
+                logger.info(
+                    "loading model",
+                    metadata: [
+                        "name": "\(spec.name ?? "-")", "path": "\(directory.path)", "threads": "\(model.threads)",
+                        "precision": "\(model.precision.rawValue)",
+                    ])
+                let loaded = try await ServiceRunner.onOwnThread { try model.load(directory: directory) }
+                // An unnamed model also answers to the --model value itself (a repo id, a path).
+                let aliases = spec.name == nil ? [spec.source] : []
+                entries.append(ModelEntry(name: spec.name, model: loaded, aliases: aliases))
             }
-            progress.set(.loading)
-            logger.info(
-                "loading model",
-                metadata: [
-                    "path": "\(directory.path)", "threads": "\(model.threads)",
-                    "precision": "\(model.precision.rawValue)",
-                ])
-            return try await ServiceRunner.onOwnThread {
-                try RewardModel(
-                    directory: directory, options: model.encodingOptions, threads: model.threads,
-                    precision: model.precision)
-            }
+            return entries
         }
     }
 
@@ -219,7 +226,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = configuration ?? serviceConfiguration
         var metadata = configuration.logMetadata.mapValues { Logger.MetadataValue.string($0) }
         let model: [String: String] = [
-            "model": self.model.model, "revision": self.model.revision, "threads": "\(self.model.threads)",
+            "model": self.model.modelValues.isEmpty ? self.model.model : self.model.modelValues.joined(separator: ","),
+            "revision": self.model.revision, "threads": "\(self.model.threads)",
             "precision": self.model.precision.rawValue,
             "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
             "tokenTypeIds": self.model.tokenTypeIds.rawValue, "drainTimeout": "\(drainTimeout)",

@@ -19,6 +19,8 @@ struct TokenizeCommand: AsyncParsableCommand {
 
     @OptionGroup var pair: PairOptions
 
+    func validate() throws { try model.requireOneModel("tokenize") }
+
     func run() async throws {
         let rewardModel = try await model.load()
         if let prompt = pair.prompt {

@@ -20,16 +20,19 @@ public struct ScoreRequest: Codable, Sendable, Equatable {
     public var pairs: [Pair]?
     public var alpha: Double?
     public var truncate: Bool?
+    /// A served model's name; absent: the default model.
+    public var model: String?
 
     public init(
         prompt: String? = nil, response: String? = nil, pairs: [Pair]? = nil, alpha: Double? = nil,
-        truncate: Bool? = nil
+        truncate: Bool? = nil, model: String? = nil
     ) {
         self.prompt = prompt
         self.response = response
         self.pairs = pairs
         self.alpha = alpha
         self.truncate = truncate
+        self.model = model
     }
 }
 
@@ -41,10 +44,12 @@ public struct RankRequest: Codable, Sendable, Equatable {
     public var topK: Int?
     public var returnText: Bool?
     public var truncate: Bool?
+    /// A served model's name; absent: the default model.
+    public var model: String?
 
     public init(
         prompt: String, responses: [String], alpha: Double? = nil, topK: Int? = nil, returnText: Bool? = nil,
-        truncate: Bool? = nil
+        truncate: Bool? = nil, model: String? = nil
     ) {
         self.prompt = prompt
         self.responses = responses
@@ -52,10 +57,11 @@ public struct RankRequest: Codable, Sendable, Equatable {
         self.topK = topK
         self.returnText = returnText
         self.truncate = truncate
+        self.model = model
     }
 
     enum CodingKeys: String, CodingKey {
-        case prompt, responses, alpha, truncate
+        case prompt, responses, alpha, truncate, model
         case topK = "top_k"
         case returnText = "return_text"
     }

@@ -2,7 +2,8 @@
 // and vLLM's /rerank serve it: `query`, `documents` (strings or `{"text"}`), `top_n`,
 // `return_documents` → `{"id", "results": [{"index", "relevance_score", "document"?}], "meta"}`,
 // highest first. These APIs have no activation switch: relevance_score is the raw reward × alpha.
-// `model` and Cohere's chunking fields are accepted and ignored. Errors in Cohere's `{"message"}`.
+// `model` picks a served model (absent: the default; unknown: 404); Cohere's chunking fields are
+// accepted and ignored. Errors in Cohere's `{"message"}`.
 import HTTPServer
 import StrictJSON
 
@@ -74,7 +75,7 @@ extension ServiceState {
     func cohereRerank(_ request: HTTPRequest, apiVersion: String, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
-            try CompatFields.checkModel(body)
+            let served = try models.named(try CompatFields.model(body))
             let query = try CompatFields.read { () throws(JSONFieldError) in try body.required("query", .string) }
             let documents = try CohereRequest.documents(body)
             try CompatFields.checkCount(documents.count, field: "documents", limits: configuration.requests)
@@ -84,12 +85,12 @@ extension ServiceState {
                 pairs: documents.map { Pair(prompt: query, response: $0) },
                 alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: configuration.requests.defaultTruncate)
-            let (scores, tokens) = try await scored(job, itemName: "documents", context: context)
+            let (scores, tokens) = try await scored(job, on: served, itemName: "documents", context: context)
             let results = RequestValidation.ranking(scores, responses: documents, topK: topN, returnText: returnDocuments)
                 .map { CohereRerankResponse.Result(index: $0.index, relevanceScore: $0.score, document: $0.response.map { .init(text: $0) }) }
             return try jsonResponse(
                 CohereRerankResponse(
-                    id: answerID("rerank", context), model: modelFacts.id, results: results,
+                    id: answerID("rerank", context), model: served.name, results: results,
                     meta: .init(apiVersion: .init(version: apiVersion)), usage: .init(totalTokens: tokens)))
         } catch {
             return failure(error, dialect: .cohere, context: context)

@@ -15,7 +15,7 @@ enum CompatOpenAPI {
             """
         }
         let models = """
-            {"get": {"operationId": "vllmModels", \(security) "summary": "vLLM / OpenAI: the served model",
+            {"get": {"operationId": "vllmModels", \(security) "summary": "vLLM / OpenAI: the served models, the default first",
               "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}}, \(errors("OpenAIError", validation: false))}}}
             """
         let entries: [(String, String)] = [
@@ -43,6 +43,7 @@ enum CompatOpenAPI {
         let retry = ##""headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},"##
         var statuses = [
             ("400", "Not JSON, or (vLLM) a body that breaks the rules", ""), ("401", "API key missing or wrong", ""),
+            ("404", "The request's model is not served", ""),
             ("413", "Body, item count or token cost over a limit", ""), ("415", "Not a JSON body", ""),
             ("429", "The queue is full", retry), ("500", "Internal failure", ""),
             ("503", "Not ready, shutting down or at capacity", retry), ("504", "Deadline passed", ""),
@@ -53,13 +54,12 @@ enum CompatOpenAPI {
     }
 
     /// Schemas, each preceded by a comma, for `components.schemas`.
-    static func schemas(_ configuration: ServiceConfiguration, alpha: String) -> String {
+    static func schemas(_ configuration: ServiceConfiguration, alpha: String, model: String) -> String {
         let max = configuration.requests.maxItemsPerRequest
         let text = #"{"type": "string"}"#
         let texts = #"{"type": "array", "minItems": 1, "maxItems": \#(max), "items": \#(text)}"#
         let textOrTexts = #"{"oneOf": [\#(text), \#(texts)]}"#
         let flag = #"{"type": ["boolean", "null"]}"#
-        let model = #"{"type": ["string", "null"], "description": "Accepted and ignored: one model is served"}"#
         let truncation = #"{"type": ["string", "null"], "pattern": "^[Rr][Ii][Gg][Hh][Tt]$", "description": "Only right truncation is served"}"#
         let pair = #"{"type": "array", "minItems": 2, "maxItems": 2, "items": \#(text)}"#
         let number = #"{"type": "number"}"#
@@ -76,7 +76,7 @@ enum CompatOpenAPI {
             ("CohereError", #"{"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}"#),
             ("TEIError", #"{"type": "object", "required": ["error", "error_type"], "properties": {"error": {"type": "string"}, "error_type": {"type": "string", "enum": ["Validation", "Overloaded", "Unhealthy", "Backend"]}}}"#),
             ("OpenAIError", #"{"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["message", "type", "code"], "properties": {"message": {"type": "string"}, "type": {"type": "string"}, "param": {"type": "null"}, "code": {"type": "integer"}}}}}"#),
-            ("GetRewardRequest", #"{"type": "object", "required": ["query"], "description": "An empty query list is answered with empty lists. No item limit: a request over max_request_tokens (GET /info) is refused with 413. prompts, when given, has one entry per query; a non-empty prompt that begins its query splits it into (prompt, rest).", "properties": {"query": {"type": "array", "items": \#(text)}, "prompts": {"type": ["array", "null"], "items": \#(text)}, "labels": {"description": "Ignored"}, "alpha": \#(alpha)}}"#),
+            ("GetRewardRequest", #"{"type": "object", "required": ["query"], "description": "An empty query list is answered with empty lists. No item limit: a request over max_request_tokens (GET /info) is refused with 413. prompts, when given, has one entry per query; a non-empty prompt that begins its query splits it into (prompt, rest).", "properties": {"query": {"type": "array", "items": \#(text)}, "prompts": {"type": ["array", "null"], "items": \#(text)}, "labels": {"description": "Ignored"}, "alpha": \#(alpha), "model": \#(model)}}"#),
             ("GetRewardResponse", #"{"type": "object", "required": ["rewards", "scores", "extra_logs"], "properties": {"rewards": {"type": "array", "items": \#(number)}, "scores": {"type": "array", "items": \#(number)}, "extra_logs": {"type": "object"}}}"#),
             ("ClassifyRequest", #"{"type": "object", "required": ["input"], "properties": {"input": \#(textOrTexts), "model": \#(model), "use_activation": \#(flag), "activation": \#(flag), "softmax": \#(flag), "alpha": \#(alpha)}}"#),
             ("ClassifyResponse", #"{"type": "object", "required": ["id", "object", "created", "model", "data", "usage"], "properties": {"id": \#(text), "object": \#(text), "created": {"type": "integer"}, "model": \#(text), "usage": \#(usage), "data": {"type": "array", "items": {"type": "object", "required": ["index", "label", "probs", "num_classes"], "properties": {"index": {"type": "integer"}, "label": \#(text), "probs": {"type": "array", "items": \#(number)}, "num_classes": {"type": "integer"}}}}}}"#),

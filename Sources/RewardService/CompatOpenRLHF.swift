@@ -5,6 +5,7 @@
 // is answered with empty lists. There is no item limit here; the request's token cost is checked
 // against what can be computed before its deadline (413 naming the limit), and a request larger
 // than the queue's bounds is queued in turns. Scores are raw × alpha. Errors are FastAPI's `{"detail"}`.
+// OpenRLHF's body has no `model`; one given picks a served model as on the other routes.
 import HTTPServer
 import StrictJSON
 
@@ -57,11 +58,12 @@ extension ServiceState {
     func getReward(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
+            let served = try models.named(try CompatFields.model(body))
             let pairs = try OpenRLHFRequest.pairs(body)
             let alpha = try CompatFields.alpha(body, limits: configuration.requests)
             guard !pairs.isEmpty else { return try jsonResponse(GetRewardResponse(rewards: [], scores: [])) }
             let job = ScoringJob(pairs: pairs, alpha: alpha, truncate: configuration.requests.defaultTruncate)
-            let scores = try await scored(job, itemName: "query", inTurns: true, context: context).scores
+            let scores = try await scored(job, on: served, itemName: "query", inTurns: true, context: context).scores
             return try jsonResponse(GetRewardResponse(rewards: scores, scores: scores))
         } catch {
             return failure(error, dialect: .openRLHF, context: context)

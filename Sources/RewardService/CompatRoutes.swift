@@ -11,7 +11,7 @@ extension ServiceState {
         router.add("POST", "/get_reward", .compatible(.openRLHF) { await $0.getReward($1, context: $2) })
         router.add("POST", "/classify", .compatible(.vLLM) { await $0.classify($1, context: $2) })
         router.add("POST", "/v1/score", .compatible(.vLLM) { await $0.vllmScore($1, context: $2) })
-        router.add("GET", "/v1/models", .compatible(.vLLM) { state, _, _ in state.models() })
+        router.add("GET", "/v1/models", .compatible(.vLLM) { state, _, _ in state.modelList() })
         router.add("POST", "/rerank", .compatible(.tei) { await $0.rerank($1, context: $2) })
         router.add("POST", "/v1/rerank", .compatible(.cohere) { await $0.cohereRerank($1, apiVersion: "1", context: $2) })
         router.add("POST", "/v2/rerank", .compatible(.cohere) { await $0.cohereRerank($1, apiVersion: "2", context: $2) })

@@ -6,8 +6,9 @@ import Foundation
 import HTTPServer
 import StrictJSON
 
-/// The model as other APIs name it: an id (the model directory's name) and its labels in id order
-/// (`config.json`'s `id2label`; `LABEL_0`… when the file gives none).
+/// The model as other APIs name it: an id (its served name: the model directory's name unless
+/// `--model NAME=…` names it) and its labels in id order (`config.json`'s `id2label`; `LABEL_0`…
+/// when the file gives none).
 struct ModelFacts: Sendable, Equatable {
     var id: String
     var labels: [String]
@@ -132,9 +133,9 @@ enum CompatFields {
         try RequestValidation.alpha(try read { () throws(JSONFieldError) in try body.optional("alpha", .double) }, limits: limits)
     }
 
-    /// `model` is accepted and ignored (one model is served), but must be a string when given.
-    static func checkModel(_ body: JSONFields) throws(ServiceError) {
-        _ = try read { () throws(JSONFieldError) in try body.optional("model", .string) }
+    /// `model`: a served model's name, or absent for the default (a string when given).
+    static func model(_ body: JSONFields) throws(ServiceError) -> String? {
+        try read { () throws(JSONFieldError) in try body.optional("model", .string) }
     }
 
     static func bool(_ body: JSONFields, _ key: String) throws(ServiceError) -> Bool? {

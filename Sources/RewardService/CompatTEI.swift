@@ -4,6 +4,7 @@
 // sigmoid for one label or a multi-label classifier, softmax over several single-label classes;
 // every label is answered, highest first (`parameters.top_k` keeps the first k). Errors in TEI's `{"error", "error_type"}`: 422 for a
 // body that breaks the rules, 413 for one over a size limit. TEI's fields in GET /info live in ServiceInfo.
+// TEI serves one model and its requests name none: these routes use the default model.
 import HTTPServer
 import StrictJSON
 
@@ -137,7 +138,7 @@ extension ServiceState {
                 pairs: texts.map { Pair(prompt: query, response: $0) },
                 alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: try TEIRequest.truncate(body, limits: configuration.requests))
-            let scores = try await scores(for: job, itemName: "texts", context: context)
+            let scores = try await scores(for: job, on: models.default, itemName: "texts", context: context)
             let ranks = RequestValidation.ranking(scores, responses: texts, topK: nil, returnText: returnText).map {
                 TEIRank(index: $0.index, text: $0.response, score: rawScores ? $0.score : Activation.sigmoid($0.score))
             }
@@ -153,12 +154,12 @@ extension ServiceState {
             let body = try CompatFields.body(request.body)
             let (pairs, isBatch) = try TEIRequest.predictInputs(body)
             try CompatFields.checkCount(pairs.count, field: "inputs", limits: configuration.requests)
-            let activation = try TEIRequest.activation(body) ?? modelFacts.activation
+            let activation = try TEIRequest.activation(body) ?? models.default.facts.activation
             let topK = try TEIRequest.topK(body)
             let job = ScoringJob(
                 pairs: pairs, alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: try TEIRequest.truncate(body, limits: configuration.requests))
-            let (logits, _) = try await classified(job, itemName: "inputs", context: context)
+            let (logits, _) = try await classified(job, on: models.default, itemName: "inputs", context: context)
             let predictions = logits.map { Array(ranked(activation.apply($0)).prefix(topK ?? $0.count)) }
             // POST / is Hugging Face Inference's call: always a list per input.
             if isBatch || request.path == "/" { return try jsonResponse(predictions) }
@@ -170,7 +171,7 @@ extension ServiceState {
 
     /// Highest first; equal values keep label order.
     private func ranked(_ values: [Double]) -> [TEIPrediction] {
-        let labels = modelFacts.labels
+        let labels: [String] = models.default.facts.labels
         return values.enumerated()
             .map { TEIPrediction(score: $1, label: labels.indices.contains($0) ? labels[$0] : "LABEL_\($0)") }
             .enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
@@ -186,7 +187,9 @@ extension ServiceState {
             let job = ScoringJob(
                 pairs: inputs.values.map { Pair(prompt: $0, response: "") }, alpha: 1,
                 truncate: try TEIRequest.truncate(body, limits: configuration.requests))
-            let encodings = try PairEncoder.encode(job, model: model, itemName: "inputs") { Task.isCancelled }
+            let encodings = try PairEncoder.encode(job, model: models.default.model, itemName: "inputs") {
+                Task.isCancelled
+            }
             return try jsonResponse(encodings.map { Self.tokens($0.ids, $0.tokens, addSpecial: addSpecial) })
         } catch {
             return failure(error, dialect: .tei, context: context)

@@ -3,8 +3,8 @@
 // errors in its OpenAI-style body, validation failures as 400. Activation follows vLLM: on by
 // default (sigmoid for one label or a multi-label classifier, softmax over several single-label
 // classes), off with `use_activation: false` or the
-// older `activation` / `softmax` names. `model` is accepted and ignored: one model is served, and
-// answers name it.
+// older `activation` / `softmax` names. `model` picks a served model (absent: the default; unknown:
+// 404), and answers name the model that scored.
 import HTTPServer
 import StrictJSON
 
@@ -143,7 +143,7 @@ extension ServiceState {
     func classify(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
-            try CompatFields.checkModel(body)
+            let served = try models.named(try CompatFields.model(body))
             guard let inputs = try CompatFields.strings(body, "input") else { throw .validation("missing field 'input'") }
             try CompatFields.checkCount(inputs.values.count, field: "input", limits: configuration.requests)
             let activate = try VLLMRequest.useActivation(body)
@@ -151,10 +151,10 @@ extension ServiceState {
                 pairs: inputs.values.map { Pair(prompt: $0, response: "") },
                 alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: configuration.requests.defaultTruncate)
-            let (logits, tokens) = try await classified(job, itemName: "input", context: context)
-            let labels = modelFacts.labels
+            let (logits, tokens) = try await classified(job, on: served, itemName: "input", context: context)
+            let labels = served.facts.labels
             let data = logits.enumerated().map { index, logits in
-                let probs = activate ? modelFacts.activation.apply(logits) : logits
+                let probs = activate ? served.facts.activation.apply(logits) : logits
                 let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
                 return ClassificationResponse.Item(
                     index: index, label: labels.indices.contains(best) ? labels[best] : "LABEL_\(best)", probs: probs,
@@ -162,7 +162,7 @@ extension ServiceState {
             }
             return try jsonResponse(
                 ClassificationResponse(
-                    id: answerID("classify", context), created: createdTimestamp, model: modelFacts.id, data: data,
+                    id: answerID("classify", context), created: createdTimestamp, model: served.name, data: data,
                     usage: OpenAIUsage(tokens: tokens)))
         } catch {
             return failure(error, dialect: .vLLM, context: context)
@@ -172,31 +172,34 @@ extension ServiceState {
     func vllmScore(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
             let body = try CompatFields.body(request.body)
-            try CompatFields.checkModel(body)
+            let served = try models.named(try CompatFields.model(body))
             let pairs = try VLLMRequest.scorePairs(body, limits: configuration.requests)
             let activate = try VLLMRequest.useActivation(body)
             let job = ScoringJob(
                 pairs: pairs, alpha: try CompatFields.alpha(body, limits: configuration.requests),
                 truncate: configuration.requests.defaultTruncate)
-            let (scores, tokens) = try await scored(job, itemName: "pairs", context: context)
+            let (scores, tokens) = try await scored(job, on: served, itemName: "pairs", context: context)
             let data = scores.enumerated().map { index, score in
                 VLLMScoreResponse.Item(index: index, score: activate ? Activation.sigmoid(score) : score)
             }
             return try jsonResponse(
                 VLLMScoreResponse(
-                    id: answerID("score", context), created: createdTimestamp, model: modelFacts.id, data: data,
+                    id: answerID("score", context), created: createdTimestamp, model: served.name, data: data,
                     usage: OpenAIUsage(tokens: tokens)))
         } catch {
             return failure(error, dialect: .vLLM, context: context)
         }
     }
 
-    func models() -> HTTPResponse {
+    /// Every served model, the default first.
+    func modelList() -> HTTPResponse {
         do throws(ServiceError) {
-            let model = ModelList.Model(
-                id: modelFacts.id, created: createdTimestamp, root: modelFacts.id,
-                maxModelLen: model.modelDescription.maxInputLength)
-            return try jsonResponse(ModelList(data: [model]))
+            let created = createdTimestamp
+            let data = models.all.map {
+                ModelList.Model(
+                    id: $0.name, created: created, root: $0.name, maxModelLen: $0.model.modelDescription.maxInputLength)
+            }
+            return try jsonResponse(ModelList(data: data))
         } catch {
             return ErrorDialect.vLLM.response(
                 for: error, requestID: "", retryAfterSeconds: configuration.requests.retryAfterSeconds)

@@ -3,8 +3,10 @@
 // Scripts/schemathesis.sh checks the live server against it; keep the two in step.
 
 enum OpenAPIDocument {
-    static func json(configuration: ServiceConfiguration) -> String {
+    /// `models`: the served models' names, the values a request's `model` may take.
+    static func json(configuration: ServiceConfiguration, models: [String] = []) -> String {
         let maxItems = configuration.requests.maxItemsPerRequest
+        let model = modelSchema(models)
         // Scoring routes declare the bearer scheme only when the server requires a key.
         let security = configuration.authorization == nil ? "" : #""security": [{"apiKey": []}],"#
         return """
@@ -99,7 +101,7 @@ enum OpenAPIDocument {
                   "apiKey": {"type": "http", "scheme": "bearer", "description": "The key given by --api-key / REWARD_SERVER_API_KEY"}
                 },
                 "schemas": {
-                  \(schemas(maxItems: maxItems))\(CompatOpenAPI.schemas(configuration, alpha: alphaSchema))
+                  \(schemas(maxItems: maxItems, model: model))\(CompatOpenAPI.schemas(configuration, alpha: alphaSchema, model: model))
                 },
                 "headers": {
                   "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
@@ -115,6 +117,7 @@ enum OpenAPIDocument {
     private static let errorRefs = """
         "400": {"$ref": "#/components/responses/BadRequest"},
                       "401": {"$ref": "#/components/responses/Unauthorized"},
+                      "404": {"$ref": "#/components/responses/ModelNotServed"},
                       "413": {"$ref": "#/components/responses/TooLarge"},
                       "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
                       "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -133,7 +136,14 @@ enum OpenAPIDocument {
         {"type": ["boolean", "null"], "description": "Truncate over-long pairs (longest_first) to the model's max input length (default, also for null: the server's setting, on unless --no-truncate). With false, an over-long pair is a 422 naming its index and token count."}
         """
 
-    private static func schemas(maxItems: Int) -> String {
+    /// A request's `model`: a served model's name, or absent (null) for the default.
+    static func modelSchema(_ models: [String]) -> String {
+        let names = models.map { "\"\($0)\"" } + ["null"]
+        let allowed = models.isEmpty ? "" : #", "enum": [\#(names.joined(separator: ", "))]"#
+        return #"{"type": ["string", "null"]\#(allowed), "description": "A served model's name (GET /v1/models); absent or null: the default (the first --model); another name: 404"}"#
+    }
+
+    private static func schemas(maxItems: Int, model: String) -> String {
         """
         "Pair": {
                     "type": "object",
@@ -151,7 +161,8 @@ enum OpenAPIDocument {
                           "response": {"type": "string"},
                           "pairs": {"type": "null", "description": "Absent (or null) in this form"},
                           "alpha": \(alphaSchema),
-                          "truncate": \(truncateSchema)
+                          "truncate": \(truncateSchema),
+                          "model": \(model)
                         }
                       },
                       {
@@ -163,7 +174,8 @@ enum OpenAPIDocument {
                           "response": {"type": "null", "description": "Absent (or null) in this form"},
                           "pairs": {"type": "array", "minItems": 1, "maxItems": \(maxItems), "items": {"$ref": "#/components/schemas/Pair"}},
                           "alpha": \(alphaSchema),
-                          "truncate": \(truncateSchema)
+                          "truncate": \(truncateSchema),
+                          "model": \(model)
                         }
                       }
                     ]
@@ -177,7 +189,8 @@ enum OpenAPIDocument {
                       "alpha": \(alphaSchema),
                       "top_k": {"type": ["integer", "null"], "minimum": 1, "description": "Keep the first k entries of the ranking (null: all)"},
                       "return_text": {"type": ["boolean", "null"], "description": "Include each response's text (default false)"},
-                      "truncate": \(truncateSchema)
+                      "truncate": \(truncateSchema),
+                      "model": \(model)
                     }
                   },
                   "ScoreResponse": {"type": "object", "required": ["score"], "properties": {"score": {"type": "number"}}},
@@ -207,6 +220,7 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {"type": "string"},
                       "model": {"type": "object", "required": ["path", "layout", "hidden_size", "layers", "max_input_length"]},
+                      "models": {"type": "array", "items": {"type": "object", "required": ["name", "default", "model"]}},
                       "limits": {"type": "object", "required": ["max_items_per_request", "max_body_bytes", "request_timeout_seconds", "default_alpha", "default_truncate"], "properties": {"max_request_tokens": {"type": "integer", "minimum": 1}}},
                       "batching": {"type": "object", "required": ["max_batch_tokens", "max_batch_pairs", "max_batch_delay_seconds", "max_queued_pairs", "max_queued_tokens"]}
                     }
@@ -218,7 +232,8 @@ enum OpenAPIDocument {
         let maxBody = configuration.http.limits.maxBodyBytes
         let maxRequestTokens = configuration.requests.maxRequestTokens.map { "\($0)" } ?? "max_request_tokens"
         return """
-            "Unauthorized": {"description": "The server requires an API key and the request lacks it or has another (unauthorized)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "ModelNotServed": {"description": "The request's model is not served (model_not_found); the message lists the served models", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "Unauthorized": {"description": "The server requires an API key and the request lacks it or has another (unauthorized)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "BadRequest": {"description": "The body is not valid JSON (type invalid_json), or the HTTP framing is bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "TooLarge": {"description": "The body is over \(maxBody) bytes (payload_too_large), or the request's pairs exceed the queue's bounds on their own or hold more than \(maxRequestTokens) tokens, what the engine computes within the request timeout (request_too_large; max_request_tokens in GET /info)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       "UnsupportedMediaType": {"description": "A Content-Type other than application/json or */*+json, or a Content-Encoding other than identity (unsupported_media_type)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

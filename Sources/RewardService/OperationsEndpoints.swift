@@ -30,14 +30,14 @@ extension ServiceState {
 
     func info() -> HTTPResponse {
         respond { () throws(ServiceError) in
-            try jsonResponse(ServiceInfo(model: model.modelDescription, configuration: configuration, facts: modelFacts))
+            try jsonResponse(ServiceInfo(models: models, configuration: configuration))
         }
     }
 
     func openAPI() -> HTTPResponse {
         HTTPResponse(
             status: .ok, headers: ["Content-Type": "application/json"],
-            body: Array(OpenAPIDocument.json(configuration: configuration).utf8))
+            body: Array(OpenAPIDocument.json(configuration: configuration, models: models.names).utf8))
     }
 
     /// Operational routes answer 503 through the error table, but are not counted as rejections.

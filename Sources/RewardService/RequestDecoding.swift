@@ -59,8 +59,8 @@ enum RequestDecoding {
             ScoreRequest(
                 prompt: pairs == nil ? try body.required("prompt", .string) : nil,
                 response: pairs == nil ? try body.required("response", .string) : nil,
-                pairs: pairs, alpha: try body.optional("alpha", .double), truncate: try body.optional("truncate", .bool)
-            )
+                pairs: pairs, alpha: try body.optional("alpha", .double),
+                truncate: try body.optional("truncate", .bool), model: try body.optional("model", .string))
         }
     }
 
@@ -74,7 +74,8 @@ enum RequestDecoding {
             return RankRequest(
                 prompt: try body.required("prompt", .string), responses: responses,
                 alpha: try body.optional("alpha", .double), topK: try body.optional("top_k", .saturatingInteger),
-                returnText: try body.optional("return_text", .bool), truncate: try body.optional("truncate", .bool))
+                returnText: try body.optional("return_text", .bool), truncate: try body.optional("truncate", .bool),
+                model: try body.optional("model", .string))
         }
     }
 

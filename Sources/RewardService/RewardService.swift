@@ -1,8 +1,8 @@
 // The service: the one place that sees the whole flow. `RewardService` is the HTTP handler: it
 // screens each request from its head (route, API key, readiness, media type; probes answered
 // there), runs the route, and times, counts and logs every request. `ServiceState` holds what the
-// routes share (model, queue, metrics, readiness); the routes' bodies live in ScoringEndpoints and
-// OperationsEndpoints, start-up and shutdown order in ServiceRunner.
+// routes share (the served models with their queues, metrics, readiness); the routes' bodies live in
+// ScoringEndpoints and OperationsEndpoints, start-up and shutdown order in ServiceRunner.
 import HTTPServer
 import Logging
 import Synchronization
@@ -13,11 +13,20 @@ public final class RewardService: HTTPHandler, Sendable {
     let state: ServiceState
 
     /// Starts the batcher's engine thread. Scoring routes and /ready answer 503 until `markReady()`.
-    public init(
+    public convenience init(
         model: any ScoringModel, configuration: ServiceConfiguration, logger: Logger,
         metrics: ServiceMetrics = ServiceMetrics(version: RewardService.version)
     ) {
-        state = ServiceState(model: model, configuration: configuration, metrics: metrics, logger: logger)
+        self.init(models: [ModelEntry(model: model)], configuration: configuration, logger: logger, metrics: metrics)
+    }
+
+    /// Serves every model of `models` (the first is the default; names must differ), each with its
+    /// own batcher. Scoring routes and /ready answer 503 until `markReady()`.
+    public init(
+        models: [ModelEntry], configuration: ServiceConfiguration, logger: Logger,
+        metrics: ServiceMetrics = ServiceMetrics(version: RewardService.version)
+    ) {
+        state = ServiceState(models: models, configuration: configuration, metrics: metrics, logger: logger)
     }
 
     public var configuration: ServiceConfiguration { state.configuration }
@@ -27,8 +36,8 @@ public final class RewardService: HTTPHandler, Sendable {
     public func markReady() { state.setReadiness(.ready) }
     public func markDraining() { state.setReadiness(.draining) }
 
-    /// Stops the batcher's admission and returns once every admitted request has finished.
-    public func drainQueue() async { await state.queue.drain() }
+    /// Stops the batchers' admission and returns once every admitted request has finished.
+    public func drainQueue() async { await state.models.drain() }
 
     public func answerFromHead(_ head: HTTPRequestHead, context: RequestContext) -> HTTPResponse? {
         guard case .answer(let response) = state.screen(method: head.method, path: head.path, head.headers, context)
@@ -82,24 +91,23 @@ public enum Readiness: UInt8, Sendable {
 
 /// What every route shares. Immutable apart from the readiness flag.
 final class ServiceState: Sendable {
-    let model: any ScoringModel
+    /// Requests pick one by their `model` field (ServedModels).
+    let models: ServedModels
     let configuration: ServiceConfiguration
     let metrics: ServiceMetrics
-    let queue: ScoringQueue
     let logger: Logger
-    /// The model's id and labels as the compatibility routes report them.
-    let modelFacts: ModelFacts
     private let readinessValue = Atomic<UInt8>(Readiness.starting.rawValue)
     static let router = makeRouter()
 
-    init(model: any ScoringModel, configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
-        self.model = model
+    init(models: [ModelEntry], configuration: ServiceConfiguration, metrics: ServiceMetrics, logger: Logger) {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        modelFacts = ModelFacts(model.modelDescription)
-        queue = ScoringQueue(model: model, limits: configuration.batching, metrics: metrics)
+        self.models = ServedModels(models, configuration: configuration, metrics: metrics)
     }
+
+    /// The default model's queue.
+    var queue: ScoringQueue { models.default.queue }
 
     var readiness: Readiness { Readiness(rawValue: readinessValue.load(ordering: .acquiring)) ?? .draining }
 

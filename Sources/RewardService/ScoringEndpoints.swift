@@ -11,8 +11,9 @@ extension ServiceState {
         do throws(ServiceError) {
             let decoded = try RequestDecoding.scoreRequest(request.body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
+            let served = try models.named(decoded.model)
             let isBatch = decoded.pairs != nil
-            let scores = try await scores(for: job, itemName: isBatch ? "pairs" : nil, context: context)
+            let scores = try await scores(for: job, on: served, itemName: isBatch ? "pairs" : nil, context: context)
             return isBatch
                 ? try jsonResponse(BatchScoreResponse(scores: scores))
                 : try jsonResponse(ScoreResponse(score: scores[0]))
@@ -25,7 +26,8 @@ extension ServiceState {
         do throws(ServiceError) {
             let decoded = try RequestDecoding.rankRequest(request.body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
-            let scores = try await scores(for: job, itemName: "responses", context: context)
+            let served = try models.named(decoded.model)
+            let scores = try await scores(for: job, on: served, itemName: "responses", context: context)
             let ranking = RequestValidation.ranking(
                 scores, responses: decoded.responses, topK: decoded.topK, returnText: decoded.returnText ?? false)
             return try jsonResponse(RankResponse(ranking: ranking))
@@ -37,9 +39,9 @@ extension ServiceState {
     /// Tokenizes (stopping when the client goes or the deadline passes), refuses work that cannot be
     /// computed before the deadline, then waits for the batcher.
     func scores(
-        for job: ScoringJob, itemName: String?, context: RequestContext
+        for job: ScoringJob, on served: ServedModel, itemName: String?, context: RequestContext
     ) async throws(ServiceError) -> [Double] {
-        try await scored(job, itemName: itemName, context: context).scores
+        try await scored(job, on: served, itemName: itemName, context: context).scores
     }
 
     /// `scores(for:…)` with the request's token count (the other APIs report it as usage). With
@@ -48,15 +50,16 @@ extension ServiceState {
     /// One number per pair needs a one-label model: an N-label classifier is refused (422) before
     /// any work, pointing at /classify.
     func scored(
-        _ job: ScoringJob, itemName: String?, inTurns: Bool = false, context: RequestContext
+        _ job: ScoringJob, on served: ServedModel, itemName: String?, inTurns: Bool = false, context: RequestContext
     ) async throws(ServiceError) -> (scores: [Double], tokens: Int) {
-        let labels = model.modelDescription.labelCount
+        let labels = served.model.modelDescription.labelCount
         guard labels == 1 else {
             throw .needsClassification(
                 "this model is a \(labels)-label classifier, so it has no single score per pair: "
                     + "use POST /classify (or /predict) for every label's probability")
         }
-        let (logits, tokens) = try await classified(job, itemName: itemName, inTurns: inTurns, context: context)
+        let (logits, tokens) = try await classified(
+            job, on: served, itemName: itemName, inTurns: inTurns, context: context)
         return (logits.map { $0[0] }, tokens)
     }
 
@@ -64,18 +67,18 @@ extension ServiceState {
     /// request's token count. Tokenizes (stopping when the client goes or the deadline passes),
     /// refuses work that cannot be computed before the deadline, then waits for the batcher.
     func classified(
-        _ job: ScoringJob, itemName: String?, inTurns: Bool = false, context: RequestContext
+        _ job: ScoringJob, on served: ServedModel, itemName: String?, inTurns: Bool = false, context: RequestContext
     ) async throws(ServiceError) -> (logits: [[Double]], tokens: Int) {
         let deadline = context.start.advanced(by: configuration.requests.requestTimeout)
-        let encodings = try PairEncoder.encode(job, model: model, itemName: itemName) {
+        let encodings = try PairEncoder.encode(job, model: served.model, itemName: itemName) {
             Task.isCancelled || ContinuousClock.now >= deadline
         }
         let tokens = encodings.reduce(0) { $0 + $1.ids.count }
-        try RequestValidation.checkCost(tokens, limits: configuration.requests)
+        try RequestValidation.checkCost(tokens, limits: served.requests)
         let raw =
             inTurns
-            ? try await queue.rawLogitsInTurns(encodings, deadline: deadline, limits: configuration.batching)
-            : try await queue.rawLogits(encodings, deadline: deadline)
+            ? try await served.queue.rawLogitsInTurns(encodings, deadline: deadline, limits: configuration.batching)
+            : try await served.queue.rawLogits(encodings, deadline: deadline)
         var logits: [[Double]] = []
         logits.reserveCapacity(raw.count)
         for row in raw { logits.append(try RequestValidation.finalScores(row, alpha: job.alpha)) }

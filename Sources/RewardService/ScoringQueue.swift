@@ -1,17 +1,19 @@
 // The service's side of the batcher: encoded pairs in, raw logits out (one row per pair: one value
 // for a reward model, one per label for a classifier), with the batcher's failures
-// turned into `ServiceError`s. The handler task's cancellation (its client went away) drops the
-// request's queued pairs.
+// turned into `ServiceError`s. Each served model has one. The handler task's cancellation (its client
+// went away) drops the request's queued pairs.
 import Batching
 import Tokenizer
 
 final class ScoringQueue: Sendable {
     let batcher: Batcher<Encoding, [Float]>
 
-    /// Starts the batcher's engine thread; its engine closure is the model's packed forward pass.
-    init(model: any ScoringModel, limits: BatchLimits, metrics: ServiceMetrics) {
+    /// Starts the batcher's engine thread; its engine closure is the model's packed forward pass,
+    /// run when `turns` gives this queue (number `turn` among the served models) its turn.
+    init(model: any ScoringModel, limits: BatchLimits, series: ModelSeries, turns: EngineTurns, turn: Int) {
         batcher = Batcher(
-            limits: limits, observer: { metrics.observe($0, $1) }, engine: { try model.rawLogits($0) })
+            limits: limits, observer: { series.observe($0, $1) },
+            engine: { batch in try turns.take(model: turn) { try model.rawLogits(batch) } })
     }
 
     /// Raw logits for `encodings`, in order; `.clientDisconnected` when the task is cancelled first.

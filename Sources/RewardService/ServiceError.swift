@@ -21,6 +21,8 @@ public enum ServiceError: Error, Equatable {
     case unauthorized
     /// No route for the path (404).
     case notFound(path: String)
+    /// The request's `model` names no served model (404, naming the served ones).
+    case modelNotServed(requested: String, served: [String])
     /// The path exists but not for the method (405 + `Allow`).
     case methodNotAllowed(method: String, path: String, allow: String)
     /// Something the HTTP server rejected before any route saw it: malformed (400), too slow (408),
@@ -59,6 +61,7 @@ public enum ServiceError: Error, Equatable {
         case .needsClassification: (.unprocessableContent, "classifier_model")
         case .unauthorized: (.unauthorized, "unauthorized")
         case .notFound: (.notFound, "not_found")
+        case .modelNotServed: (.notFound, "model_not_found")
         case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
         case .protocolError(let status, _): (status, protocolErrorType(status))
         case .requestTooLarge: (.contentTooLarge, "request_too_large")
@@ -95,6 +98,8 @@ public enum ServiceError: Error, Equatable {
             message
         case .unauthorized: "missing or wrong API key: send Authorization: Bearer <key>"
         case .notFound(let path): "no route for \(path)"
+        case .modelNotServed(let requested, let served):
+            "model \"\(requested)\" is not served; served models: \(served.joined(separator: ", "))"
         case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
         case .overloaded: "the queue is full; retry later"
         case .notReady: "the model is not ready yet; retry later"
@@ -150,7 +155,9 @@ public enum ServiceError: Error, Equatable {
         case .overloaded: "overloaded"
         case .deadlineExceeded: "timeout"
         case .clientDisconnected: "disconnected"
-        case .malformedJSON, .unsupportedMediaType, .validation, .needsClassification, .requestTooLarge: "validation"
+        case .malformedJSON, .unsupportedMediaType, .validation, .needsClassification, .requestTooLarge,
+            .modelNotServed:
+            "validation"
         case .notReady, .draining: "unavailable"
         case .unauthorized: "unauthorized"
         case .protocolError(let status, _) where status == .requestTimeout: "slow_client"

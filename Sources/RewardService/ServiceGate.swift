@@ -68,7 +68,7 @@ final class ServiceGate: HTTPHandler, Sendable {
 
     /// 503 with what start-up is waiting for, and when to ask again.
     private func readiness() -> HTTPResponse {
-        var response = json(StartupStatus(progress.current), status: .serviceUnavailable)
+        var response = json(StartupStatus(progress.current, model: progress.currentModel), status: .serviceUnavailable)
         response.headers.add(name: "Retry-After", value: "\(configuration.requests.retryAfterSeconds)")
         return response
     }

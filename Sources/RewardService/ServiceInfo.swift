@@ -1,4 +1,5 @@
-// The body of GET /info: the model, the limits and batching settings in force, the version; and
+// The body of GET /info: the default model, every served model, the limits and batching settings in
+// force, the version; and
 // beside them the fields text-embeddings-inference clients read from its /info (`model_id`,
 // `max_client_batch_size`, …), which describe the same settings in TEI's terms.
 import Batching
@@ -49,8 +50,26 @@ struct ServiceInfo: Codable, Sendable, Equatable {
         var classifier: Classifier
     }
 
+    /// One served model: the name requests choose it by, and its own request-token limit.
+    struct ServedModelInfo: Codable, Sendable, Equatable {
+        var name: String
+        var isDefault: Bool
+        var model: ModelDescription
+        var maxRequestTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case isDefault = "default"
+            case model
+            case maxRequestTokens = "max_request_tokens"
+        }
+    }
+
     var version: String
+    /// The default model.
     var model: ModelDescription
+    /// Every served model, the default first.
+    var models: [ServedModelInfo]?
     var limits: Limits
     var batching: Batching
     // TEI's fields.
@@ -65,7 +84,7 @@ struct ServiceInfo: Codable, Sendable, Equatable {
     var autoTruncate: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case version, model, limits, batching
+        case version, model, models, limits, batching
         case modelID = "model_id"
         case modelDtype = "model_dtype"
         case modelType = "model_type"
@@ -75,6 +94,17 @@ struct ServiceInfo: Codable, Sendable, Equatable {
         case maxBatchRequests = "max_batch_requests"
         case maxClientBatchSize = "max_client_batch_size"
         case autoTruncate = "auto_truncate"
+    }
+
+    /// The service's answer: every served model, and TEI's fields for the default one.
+    init(models: ServedModels, configuration: ServiceConfiguration) {
+        let served = models.default
+        self.init(model: served.model.modelDescription, configuration: configuration, facts: served.facts)
+        self.models = models.all.enumerated().map { index, served in
+            ServedModelInfo(
+                name: served.name, isDefault: index == 0, model: served.model.modelDescription,
+                maxRequestTokens: served.requests.maxRequestTokens)
+        }
     }
 
     /// With `facts`, TEI's fields are filled in too.

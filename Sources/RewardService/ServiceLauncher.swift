@@ -1,5 +1,5 @@
-// The start-up sequence when the model is not there yet: listen first (the gate answers probes with
-// the start-up phase), then prepare the model, warm it up and install the service in the gate.
+// The start-up sequence when the models are not there yet: listen first (the gate answers probes
+// with the start-up phase), then prepare the models, warm each up and install the service in the gate.
 import Foundation
 import HTTPServer
 import Logging
@@ -41,15 +41,22 @@ public final class ServiceLauncher: Sendable {
     public func launch(
         _ prepare: @Sendable (StartupProgress) async throws -> any ScoringModel
     ) async throws -> ServiceRunner {
+        try await launch(models: { [ModelEntry(model: try await prepare($0))] })
+    }
+
+    /// `launch` for several models: `prepare` resolves, downloads and loads them in order (calling
+    /// `progress.begin(model:)` as it moves to each); each is then warmed up in turn, /ready naming it.
+    public func launch(
+        models prepare: @Sendable (StartupProgress) async throws -> [ModelEntry]
+    ) async throws -> ServiceRunner {
         let begin = ContinuousClock.now
-        let model = try await prepare(progress)
+        let models = try await prepare(progress)
         try Task.checkCancellation()
         let loadStarted = progress.loadingStarted ?? begin
-        progress.set(.warmingUp)
-        let warmed = try await ServiceRunner.onOwnThread { [configuration, logger, gate] in
+        let warmed = try await ServiceRunner.onOwnThread { [configuration, logger, gate, progress] in
             try WarmedService(
-                model: model, configuration: configuration, logger: logger, loadStarted: loadStarted,
-                metrics: gate.metrics)
+                models: models, configuration: configuration, logger: logger, loadStarted: loadStarted,
+                metrics: gate.metrics, progress: progress)
         }
         gate.install(warmed.service)
         warmed.service.markReady()
@@ -64,27 +71,40 @@ public final class ServiceLauncher: Sendable {
     }
 }
 
-/// A model warmed up and measured, its service built (batcher running) but not yet ready.
+/// Models warmed up and measured, their service built (batchers running) but not yet ready.
 struct WarmedService: Sendable {
     let service: RewardService
     let loadSeconds: Double
     let warmUpSeconds: Double
+    /// The default model's measured rate.
     let tokensPerSecond: Double
 
+    /// Warms each model up in order (reporting it to `progress`); each gets the request-token limit
+    /// its own rate allows unless the configuration sets one. /info's `limits` show the default's.
     init(
-        model: any ScoringModel, configuration: ServiceConfiguration, logger: Logger,
-        loadStarted: ContinuousClock.Instant, metrics: ServiceMetrics
+        models: [ModelEntry], configuration: ServiceConfiguration, logger: Logger,
+        loadStarted: ContinuousClock.Instant, metrics: ServiceMetrics, progress: StartupProgress? = nil
     ) throws {
         let warmUpStart = ContinuousClock.now
-        tokensPerSecond = try EngineCalibration.warmUp(model)
+        var measured: [ModelEntry] = []
+        var rates: [Double] = []
+        for var entry in models {
+            // Named as the preparation named it: an unnamed model by its --model value.
+            progress?.begin(model: entry.name ?? entry.aliases.first ?? entry.servedName, .warmingUp)
+            let rate = try EngineCalibration.warmUp(entry.model)
+            rates.append(rate)
+            entry.maxRequestTokens =
+                configuration.requests.maxRequestTokens
+                ?? EngineCalibration.maxRequestTokens(
+                    tokensPerSecond: rate, requestTimeout: configuration.requests.requestTimeout,
+                    maxInputLength: entry.model.modelDescription.maxInputLength)
+            measured.append(entry)
+        }
+        tokensPerSecond = rates.first ?? 0
         let loaded = ContinuousClock.now
         var configuration = configuration
-        if configuration.requests.maxRequestTokens == nil {
-            configuration.requests.maxRequestTokens = EngineCalibration.maxRequestTokens(
-                tokensPerSecond: tokensPerSecond, requestTimeout: configuration.requests.requestTimeout,
-                maxInputLength: model.modelDescription.maxInputLength)
-        }
-        service = RewardService(model: model, configuration: configuration, logger: logger, metrics: metrics)
+        configuration.requests.maxRequestTokens = measured.first?.maxRequestTokens
+        service = RewardService(models: measured, configuration: configuration, logger: logger, metrics: metrics)
         service.metrics.recordModelLoad(loaded - loadStarted)
         loadSeconds = (loaded - loadStarted).seconds
         warmUpSeconds = (loaded - warmUpStart).seconds
@@ -97,9 +117,10 @@ struct WarmedService: Sendable {
             metadata: configuration.logMetadata.mapValues { .string($0) }.merging(
                 [
                     "port": "\(port)", "loadSeconds": "\(loadSeconds)", "warmUpSeconds": "\(warmUpSeconds)",
-                    "model": "\(service.state.model.modelDescription.path)",
+                    "model": "\(service.state.models.default.model.modelDescription.path)",
+                    "models": "\(service.state.models.names.joined(separator: ","))",
                     "engineTokensPerSecond": "\(Int(tokensPerSecond))",
-                    "precision": "\(service.state.model.modelDescription.precision ?? "fp32")",
+                    "precision": "\(service.state.models.default.model.modelDescription.precision ?? "fp32")",
                     "maxRequestTokens": "\(configuration.requests.maxRequestTokens ?? 0)",
                 ]
             ) { $1 })

@@ -1,18 +1,11 @@
 // The service's Prometheus metrics on one registry instance (no global): HTTP requests, the
 // batcher's events, rejections, model load time and build info. Recording only; no decisions.
+// The batcher's series carry a `model` label (the served model's name), one set per model.
 import Batching
 import Prometheus
 
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let queueWait: DurationHistogram
-    private let engineTime: DurationHistogram
-    private let batchPairs: ValueHistogram
-    private let batchTokens: ValueHistogram
-    private let pairsScored: Counter
-    private let tokensScored: Counter
-    private let queueDepthPairs: Gauge
-    private let queueDepthTokens: Gauge
     private let modelLoadSeconds: Gauge
 
     /// Endpoints counted by name; anything else is counted as `other` so labels stay bounded.
@@ -23,23 +16,6 @@ public final class ServiceMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), version: String) {
         self.registry = registry
-        queueWait = registry.makeDurationHistogram(
-            descriptor: Self.name("queue_wait", "seconds", "Time a pair waited in the queue before its batch ran"),
-            buckets: Self.latencyBuckets)
-        engineTime = registry.makeDurationHistogram(
-            descriptor: Self.name("engine_batch", "seconds", "Engine time per batch"), buckets: Self.latencyBuckets)
-        batchPairs = registry.makeValueHistogram(
-            descriptor: Self.name("batch_size", "pairs", "Pairs per engine batch"),
-            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
-        batchTokens = registry.makeValueHistogram(
-            descriptor: Self.name("batch_size", "tokens", "Tokens per engine batch"),
-            buckets: [16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768])
-        pairsScored = registry.makeCounter(descriptor: Self.name("pairs_scored", "total", "Pairs the engine scored"))
-        tokensScored = registry.makeCounter(descriptor: Self.name("tokens_scored", "total", "Tokens the engine scored"))
-        queueDepthPairs = registry.makeGauge(
-            descriptor: Self.name("queue_depth", "pairs", "Pairs waiting in the queue"))
-        queueDepthTokens = registry.makeGauge(
-            descriptor: Self.name("queue_depth", "tokens", "Tokens of the pairs waiting in the queue"))
         modelLoadSeconds = registry.makeGauge(
             descriptor: Self.name("model_load", "seconds", "Time to load the model and run the warm-up pass"))
         registry.makeGauge(
@@ -75,7 +51,57 @@ public final class ServiceMetrics: Sendable {
 
     func recordModelLoad(_ duration: Duration) { modelLoadSeconds.set(to: duration.seconds) }
 
-    /// The batcher's observer.
+    /// The batcher's series for the served model `model`, made (at zero) when the model is served.
+    func series(model: String) -> ModelSeries { ModelSeries(registry: registry, model: model) }
+
+    /// swift-prometheus traps on a negative duration; a clock read out of order must not crash the server.
+    static func nonNegative(_ duration: Duration) -> Duration { max(.zero, duration) }
+
+    private func rejectionCounter(_ reason: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("rejections", "total", "Requests refused or abandoned, by reason"),
+            labels: [("reason", reason)])
+    }
+}
+
+/// One served model's batcher series: batch sizes, queue wait, engine time, scored work, queue depth.
+struct ModelSeries: Sendable {
+    private let queueWait: DurationHistogram
+    private let engineTime: DurationHistogram
+    private let batchPairs: ValueHistogram
+    private let batchTokens: ValueHistogram
+    private let pairsScored: Counter
+    private let tokensScored: Counter
+    private let queueDepthPairs: Gauge
+    private let queueDepthTokens: Gauge
+
+    init(registry: PrometheusCollectorRegistry, model: String) {
+        let labels = [("model", model)]
+        let name = ServiceMetrics.name
+        queueWait = registry.makeDurationHistogram(
+            descriptor: name("queue_wait", "seconds", "Time a pair waited in the queue before its batch ran"),
+            labels: labels, buckets: ServiceMetrics.latencyBuckets)
+        engineTime = registry.makeDurationHistogram(
+            descriptor: name(
+                "engine_batch", "seconds", "Engine time per batch, waiting for the engine's turn included"),
+            labels: labels, buckets: ServiceMetrics.latencyBuckets)
+        batchPairs = registry.makeValueHistogram(
+            descriptor: name("batch_size", "pairs", "Pairs per engine batch"), labels: labels,
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
+        batchTokens = registry.makeValueHistogram(
+            descriptor: name("batch_size", "tokens", "Tokens per engine batch"), labels: labels,
+            buckets: [16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768])
+        pairsScored = registry.makeCounter(
+            descriptor: name("pairs_scored", "total", "Pairs the engine scored"), labels: labels)
+        tokensScored = registry.makeCounter(
+            descriptor: name("tokens_scored", "total", "Tokens the engine scored"), labels: labels)
+        queueDepthPairs = registry.makeGauge(
+            descriptor: name("queue_depth", "pairs", "Pairs waiting in the queue"), labels: labels)
+        queueDepthTokens = registry.makeGauge(
+            descriptor: name("queue_depth", "tokens", "Tokens of the pairs waiting in the queue"), labels: labels)
+    }
+
+    /// The model's batcher observer.
     func observe(_ event: BatchingEvent, _ stats: BatchQueueStats) {
         queueDepthPairs.set(to: Double(stats.queuedItems))
         queueDepthTokens.set(to: Double(stats.queuedTokens))
@@ -83,9 +109,9 @@ public final class ServiceMetrics: Sendable {
         case .batchStarted(_, let items, let tokens, let waits):
             batchPairs.record(Double(items))
             batchTokens.record(Double(tokens))
-            for wait in waits { queueWait.record(Self.nonNegative(wait)) }
+            for wait in waits { queueWait.record(ServiceMetrics.nonNegative(wait)) }
         case .batchFinished(_, let items, let tokens, let engineTime, let error):
-            self.engineTime.record(Self.nonNegative(engineTime))
+            self.engineTime.record(ServiceMetrics.nonNegative(engineTime))
             if error == nil {
                 pairsScored.increment(by: Int64(items))
                 tokensScored.increment(by: Int64(tokens))
@@ -93,15 +119,6 @@ public final class ServiceMetrics: Sendable {
         case .admitted, .rejected, .expired, .cancelled:
             break
         }
-    }
-
-    /// swift-prometheus traps on a negative duration; a clock read out of order must not crash the server.
-    private static func nonNegative(_ duration: Duration) -> Duration { max(.zero, duration) }
-
-    private func rejectionCounter(_ reason: String) -> Counter {
-        registry.makeCounter(
-            descriptor: Self.name("rejections", "total", "Requests refused or abandoned, by reason"),
-            labels: [("reason", reason)])
     }
 }
 

@@ -25,16 +25,26 @@ public final class ServiceRunner: Sendable {
         model: any ScoringModel, configuration: ServiceConfiguration, logger: Logger,
         loadStarted: ContinuousClock.Instant = .now, metrics: ServiceMetrics? = nil
     ) throws -> ServiceRunner {
+        try start(
+            models: [ModelEntry(model: model)], configuration: configuration, logger: logger, loadStarted: loadStarted,
+            metrics: metrics)
+    }
+
+    /// `start` for several models (the first is the default), each warmed up with its own batcher.
+    public static func start(
+        models: [ModelEntry], configuration: ServiceConfiguration, logger: Logger,
+        loadStarted: ContinuousClock.Instant = .now, metrics: ServiceMetrics? = nil
+    ) throws -> ServiceRunner {
         let metrics = metrics ?? ServiceMetrics(version: RewardService.version)
         let warmed = try WarmedService(
-            model: model, configuration: configuration, logger: logger, loadStarted: loadStarted, metrics: metrics)
+            models: models, configuration: configuration, logger: logger, loadStarted: loadStarted, metrics: metrics)
         let server = HTTPServer(configuration: configuration.http, handler: warmed.service, logger: logger)
         let port: Int
         do {
             port = try server.start()
         } catch {
             warmed.service.markDraining()
-            warmed.service.state.queue.batcher.shutdown()
+            warmed.service.state.models.shutdown()
             throw error
         }
         warmed.service.markReady()
@@ -60,6 +70,18 @@ public final class ServiceRunner: Sendable {
         configuration: ServiceConfiguration, logger: Logger, metrics: ServiceMetrics? = nil,
         prepare: @escaping @Sendable (StartupProgress) async throws -> any ScoringModel
     ) async throws -> Int32 {
+        try await serveUntilShutdownSignal(configuration: configuration, logger: logger, metrics: metrics) {
+            [ModelEntry(model: try await prepare($0))]
+        }
+    }
+
+    /// `serveUntilShutdownSignal` for several models: `prepare` returns them in serving order (the
+    /// first is the default), calling `progress.begin(model:)` as it moves to each.
+    @discardableResult
+    public static func serveUntilShutdownSignal(
+        configuration: ServiceConfiguration, logger: Logger, metrics: ServiceMetrics? = nil,
+        prepare: @escaping @Sendable (StartupProgress) async throws -> [ModelEntry]
+    ) async throws -> Int32 {
         enum Event {
             case signal(Int32)
             case started(Result<ServiceRunner, any Error>)
@@ -70,7 +92,7 @@ public final class ServiceRunner: Sendable {
         let launcher = try ServiceLauncher.listen(configuration: configuration, logger: logger, metrics: metrics)
         let startup = Task {
             do {
-                continuation.yield(.started(.success(try await launcher.launch(prepare))))
+                continuation.yield(.started(.success(try await launcher.launch(models: prepare))))
             } catch {
                 continuation.yield(.started(.failure(error)))
             }

@@ -1,6 +1,7 @@
-// What a starting service is waiting for, as /ready reports it before the model is in place:
-// resolving the model (cache or Hub), downloading (file, bytes done and total), loading the
-// weights, warming the engine up; or, after a shutdown signal during start-up, stopping.
+// What a starting service is waiting for, as /ready reports it before the models are in place:
+// which model (by the name it will be served under), and its phase: resolving (cache or Hub),
+// downloading (file, bytes done and total), loading the weights, warming the engine up; or, after
+// a shutdown signal during start-up, stopping. Models are prepared one after another.
 import Foundation
 import Synchronization
 
@@ -27,6 +28,8 @@ public enum StartupPhase: Sendable, Equatable {
 public final class StartupProgress: Sendable {
     private struct State {
         var phase = StartupPhase.resolving
+        /// The model the phase is about; nil until start-up names one.
+        var model: String?
         /// When loading began: the model-load metric counts from here, not from the download.
         var loadingStarted: ContinuousClock.Instant?
     }
@@ -37,6 +40,9 @@ public final class StartupProgress: Sendable {
 
     public var current: StartupPhase { state.withLock { $0.phase } }
 
+    /// The model start-up is preparing now.
+    public var currentModel: String? { state.withLock { $0.model } }
+
     var loadingStarted: ContinuousClock.Instant? { state.withLock { $0.loadingStarted } }
 
     public func set(_ next: StartupPhase) {
@@ -46,6 +52,15 @@ public final class StartupProgress: Sendable {
             state.phase = next
             if next == .loading, state.loadingStarted == nil { state.loadingStarted = .now }
         }
+    }
+
+    /// Start-up moves on to `model` (its served name, or what `--model` gave), in `phase`.
+    public func begin(model: String, _ phase: StartupPhase = .resolving) {
+        state.withLock { state in
+            guard state.phase != .stopping else { return }
+            state.model = model
+        }
+        set(phase)
     }
 
     /// Called for every change of a download's progress (by the Hub client).
@@ -70,11 +85,14 @@ struct StartupStatus: Codable, Sendable, Equatable {
 
     var status: String
     var phase: String
+    /// The model being prepared (absent before start-up names one).
+    var model: String?
     var download: Download?
 
-    init(_ phase: StartupPhase) {
+    init(_ phase: StartupPhase, model: String? = nil) {
         status = phase == .stopping ? "shutting_down" : "starting"
         self.phase = phase.name
+        self.model = model
         if case .downloading(let file, let done, let total) = phase {
             download = Download(file: file, bytesDone: done, bytesTotal: total)
         }

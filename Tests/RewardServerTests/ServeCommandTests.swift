@@ -194,3 +194,30 @@ private func httpRequest(port: Int, _ raw: String) throws -> String {
     }
     return String(decoding: response, as: UTF8.self)
 }
+
+/// The binary serving two models named in REWARD_SERVER_MODEL: each answers by its name, /v1/models
+/// lists both, an unknown name is a 404 naming them.
+@Test func serveServesEveryModelTheVariableNames() throws {
+    let server = try RunningServer(
+        arguments: ["serve", "--port", "0", "--threads", "1"],
+        environment: [
+            "REWARD_SERVER_MODEL":
+                "bert=\(Fixtures.model("tiny-v2-cased-st").path),roberta=\(Fixtures.model("tiny-roberta-st").path)"
+        ])
+    defer { server.stop() }
+    func post(_ body: String) throws -> String {
+        try httpRequest(
+            port: server.port,
+            "POST /score HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+    }
+    let scores = try ["bert", "roberta"].map { name in
+        let answer = try post(#"{"model":"\#(name)","prompt":"a","response":"b"}"#)
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        return answer.split(separator: "\r\n\r\n").last.map(String.init) ?? ""
+    }
+    #expect(scores[0] != scores[1], "both names gave \(scores[0])")
+    let unknown = try post(#"{"model":"gpt","prompt":"a","response":"b"}"#)
+    #expect(unknown.hasPrefix("HTTP/1.1 404") && unknown.contains("served models: bert, roberta"), "\(unknown)")
+    let models = try httpRequest(port: server.port, "GET /v1/models HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    #expect(models.contains(#""id":"bert""#) && models.contains(#""id":"roberta""#), "\(models)")
+}

@@ -174,7 +174,7 @@ private func post(_ port: Int, _ path: String, _ body: Any) async throws -> Clie
                 ("/v1/score", ["text_1": query, "text_2": ["Paris"]], { ($0["error"] as? [String: Any])?["message"] as? String }),
                 ("/rerank", ["query": query, "texts": ["Paris"]], { $0["error_type"] as? String == "Validation" ? $0["error"] as? String : nil }),
                 ("/v1/rerank", ["query": query, "documents": ["Paris"]], { $0["message"] as? String }),
-                ("/v2/rerank", ["model": "m", "query": query, "documents": ["Paris"]], { $0["message"] as? String }),
+                ("/v2/rerank", ["model": classifierFixtures[0].name, "query": query, "documents": ["Paris"]], { $0["message"] as? String }),
                 ("/get_reward", ["query": [query]], { $0["detail"] as? String }),
             ]
             for route in routes {

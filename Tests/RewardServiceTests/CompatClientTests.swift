@@ -102,12 +102,15 @@ struct ClientReport: Decodable {
 }
 
 /// Runs one client of compat_clients.py with the `python3` on PATH (Scripts/test.sh puts the test
-/// venv first) against 127.0.0.1:`port`.
-func runClient(_ client: String, port: Int) throws -> (status: Int32, stdout: String, stderr: String) {
+/// venv first) against 127.0.0.1:`port`; clients whose API names a model send `model` (the name the
+/// server serves it under).
+func runClient(
+    _ client: String, port: Int, model: String = tinyModelName
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let script = Fixtures.url("clients/compat_clients.py").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script, client, "http://127.0.0.1:\(port)"]
+    process.arguments = ["python3", script, client, "http://127.0.0.1:\(port)", model]
     var environment = ProcessInfo.processInfo.environment
     environment["HF_HUB_DISABLE_TELEMETRY"] = "1"
     environment["HF_HUB_OFFLINE"] = "0"

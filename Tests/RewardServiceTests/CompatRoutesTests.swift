@@ -88,7 +88,7 @@ private let documents = ["Paris is the capital of France.", "I like turtles.", "
         let expected = try await scores(sample.map { Pair(prompt: queries[$0], response: "") })
         for (index, want) in zip(sample, expected) { #expect(abs(rewards[index] - want) <= 1e-5 * max(1, abs(want))) }
         // 4,096 pairs at most 32 per engine batch (the default --max-batch-pairs).
-        #expect(metricValue(metrics, "reward_batch_size_pairs_count") ?? 0 >= 128)
+        #expect(metricValue(metrics, #"reward_batch_size_pairs_count{model="\#(tinyModelName)"}"#) ?? 0 >= 128)
         await service.drainQueue()
     }
 
@@ -107,7 +107,7 @@ private let documents = ["Paris is the capital of France.", "I like turtles.", "
     @Test func vllmClassifyGivesSigmoidProbsByDefaultAndLogitsWithActivationOff() async throws {
         let raw = try await scores(documents.map { Pair(prompt: $0, response: "") })
         for (flag, activated) in [("", true), (#", "use_activation": false"#, false), (#", "activation": false"#, false), (#", "softmax": true"#, true)] {
-            let response = await service.call(post("/classify", json: #"{"model": "x", "input": \#(try json(documents))\#(flag)}"#))
+            let response = await service.call(post("/classify", json: #"{"model": "\#(tinyModelName)", "input": \#(try json(documents))\#(flag)}"#))
             let answer = try object(response)
             let data = try #require(answer["data"] as? [[String: Any]])
             #expect(answer["object"] as? String == "list" && answer["model"] as? String == tinyModelName)
@@ -128,7 +128,7 @@ private let documents = ["Paris is the capital of France.", "I like turtles.", "
         let bodies = [
             #"{"text_1": "\#(query)", "text_2": \#(try json(documents))}"#,
             #"{"queries": \#(try json([String](repeating: query, count: 3))), "documents": \#(try json(documents))}"#,
-            #"{"model": "m", "data_1": ["\#(query)"], "data_2": \#(try json(documents))}"#,
+            #"{"model": "\#(tinyModelName)", "data_1": ["\#(query)"], "data_2": \#(try json(documents))}"#,
         ]
         for body in bodies {
             let answer = try object(await service.call(post(path, json: body)))
@@ -190,7 +190,7 @@ private let documents = ["Paris is the capital of France.", "I like turtles.", "
     func cohereRerankGivesRawScoresHighestFirst(path: String) async throws {
         let raw = try await scores(documentPairs)
         let order = raw.indices.sorted { raw[$0] > raw[$1] }
-        let body = #"{"model": "rerank-v3.5", "query": "\#(query)", "documents": ["\#(documents[0])", {"text": "\#(documents[1])"}, "\#(documents[2])"], "top_n": 2, "return_documents": true}"#
+        let body = #"{"model": "\#(tinyModelName)", "query": "\#(query)", "documents": ["\#(documents[0])", {"text": "\#(documents[1])"}, "\#(documents[2])"], "top_n": 2, "return_documents": true}"#
         let answer = try object(await service.call(post(path, json: body)))
         let results = try #require(answer["results"] as? [[String: Any]], "\(answer)")
         #expect(results.map { $0["index"] as? Int } == Array(order.prefix(2)))

@@ -24,6 +24,7 @@ private struct StartupBody: Decodable {
     }
     var status: String
     var phase: String
+    var model: String?
     var download: Download?
 }
 
@@ -112,4 +113,54 @@ private final class PreparationGate: Sendable {
     #expect(throws: (any Error).self) { try LoopbackClient(port: launcher.port) }
     launch.cancel()
     await #expect(throws: CancellationError.self) { try await launch.value }
+}
+
+/// Several models: /ready names the one being prepared (download bytes, loading, warming up) and
+/// stays 503 until the last is warmed up; then /info lists them all.
+@Test func readyNamesEachModelAsItIsPreparedAndWaitsForTheLast() async throws {
+    let launcher = try ServiceLauncher.listen(configuration: testConfiguration(), logger: quietLogger)
+    let port = launcher.port
+    let step = Box(0)
+    let proceed = Box(0)
+    let second = FakeScoringModel()
+    second.hold()
+    let launch = Task {
+        try await launcher.launch(models: { progress in
+            progress.begin(model: "first")
+            progress.downloading(file: "model.safetensors", bytesDone: 10, bytesTotal: 100)
+            step.value = 1
+            while proceed.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            progress.begin(model: "second")
+            progress.set(.loading)
+            step.value = 2
+            while proceed.value < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            return [ModelEntry(name: "first", model: FakeScoringModel()), ModelEntry(name: "second", model: second)]
+        })
+    }
+    func ready() async throws -> StartupBody {
+        let response = try await onThread { try LoopbackClient(port: port).get("/ready") }
+        #expect(response.status == 503)
+        return try response.decoded(StartupBody.self)
+    }
+    #expect(await eventually { step.value == 1 })
+    let downloading = try await ready()
+    #expect(downloading.model == "first" && downloading.phase == "downloading")
+    #expect(downloading.download?.bytesDone == 10 && downloading.download?.bytesTotal == 100)
+    proceed.value = 1
+    #expect(await eventually { step.value == 2 })
+    let loading = try await ready()
+    #expect(loading.model == "second" && loading.phase == "loading")
+    proceed.value = 2
+    // The second model's warm-up pass is held in its engine: the first is warm, start-up is not done.
+    #expect(await eventually { second.batchesInEngine == 1 })
+    let warming = try await ready()
+    #expect(warming.model == "second" && warming.phase == "warming_up")
+    second.release()
+    let runner = try await launch.value
+    let (readyAnswer, info) = try await onThread {
+        (try LoopbackClient(port: port).get("/ready"), try LoopbackClient(port: port).get("/info"))
+    }
+    #expect(readyAnswer.status == 200)
+    #expect(info.text.contains(#""name":"first""#) && info.text.contains(#""name":"second""#))
+    await runner.shutdown()
 }

@@ -16,24 +16,32 @@ private func exposition(_ record: (ServiceMetrics) -> Void) -> String {
     stats.queuedItems = 5
     stats.queuedTokens = 77
     let text = exposition { metrics in
+        let series = metrics.series(model: "a")
+        _ = metrics.series(model: "b")
         let waits: [Duration] = [.milliseconds(1), .milliseconds(3), .milliseconds(30)]
-        metrics.observe(.batchStarted(BatchID(rawValue: 1), items: 3, tokens: 300, queueWaits: waits), stats)
-        metrics.observe(
+        series.observe(.batchStarted(BatchID(rawValue: 1), items: 3, tokens: 300, queueWaits: waits), stats)
+        series.observe(
             .batchFinished(BatchID(rawValue: 1), items: 3, tokens: 300, engineTime: .milliseconds(40), error: nil),
             stats)
-        metrics.observe(
+        series.observe(
             .batchFinished(
                 BatchID(rawValue: 2), items: 2, tokens: 20, engineTime: .milliseconds(4), error: FakeEngineFailure()),
             stats)
     }
     let expected: [(String, Double)] = [
-        (#"reward_batch_size_pairs_bucket{le="2.0"}"#, 0), (#"reward_batch_size_pairs_bucket{le="4.0"}"#, 1),
-        (#"reward_batch_size_tokens_bucket{le="256.0"}"#, 0), (#"reward_batch_size_tokens_bucket{le="512.0"}"#, 1),
-        (#"reward_queue_wait_seconds_bucket{le="0.002"}"#, 1), (#"reward_queue_wait_seconds_bucket{le="0.005"}"#, 2),
-        ("reward_queue_wait_seconds_count", 3), ("reward_engine_batch_seconds_count", 2),
+        (#"reward_batch_size_pairs_bucket{model="a",le="2.0"}"#, 0),
+        (#"reward_batch_size_pairs_bucket{model="a",le="4.0"}"#, 1),
+        (#"reward_batch_size_tokens_bucket{model="a",le="256.0"}"#, 0),
+        (#"reward_batch_size_tokens_bucket{model="a",le="512.0"}"#, 1),
+        (#"reward_queue_wait_seconds_bucket{model="a",le="0.002"}"#, 1),
+        (#"reward_queue_wait_seconds_bucket{model="a",le="0.005"}"#, 2),
+        (#"reward_queue_wait_seconds_count{model="a"}"#, 3), (#"reward_engine_batch_seconds_count{model="a"}"#, 2),
         // A failed batch took engine time but scored nothing.
-        ("reward_pairs_scored_total", 3), ("reward_tokens_scored_total", 300),
-        ("reward_queue_depth_pairs", 5), ("reward_queue_depth_tokens", 77),
+        (#"reward_pairs_scored_total{model="a"}"#, 3), (#"reward_tokens_scored_total{model="a"}"#, 300),
+        (#"reward_queue_depth_pairs{model="a"}"#, 5), (#"reward_queue_depth_tokens{model="a"}"#, 77),
+        // Another served model's series exist from the start, at zero.
+        (#"reward_pairs_scored_total{model="b"}"#, 0), (#"reward_queue_depth_pairs{model="b"}"#, 0),
+        (#"reward_batch_size_pairs_count{model="b"}"#, 0),
     ]
     for (series, value) in expected { #expect(metricValue(text, series) == value, "\(series)") }
 }
@@ -45,6 +53,7 @@ private func exposition(_ record: (ServiceMetrics) -> Void) -> String {
         metrics.recordRequest(path: "/secret/\(UInt64.random(in: 0...UInt64.max))", status: 404, latency: .zero)
         metrics.recordRejection("overloaded")
         metrics.recordModelLoad(.milliseconds(1500))
+        _ = metrics.series(model: "m")
     }
     #expect(metricValue(text, #"reward_http_requests_total{endpoint="/score",status="200"}"#) == 1)
     #expect(metricValue(text, #"reward_http_requests_total{endpoint="/score",status="429"}"#) == 1)

@@ -27,8 +27,9 @@ import Testing
     #expect(errors.isEmpty, "\(errors.prefix(5))")
     #expect(problems.all.isEmpty, "\(problems.all.count) mismatches, e.g. \(problems.all.prefix(5))")
     let metrics = try await onThread { try LoopbackClient(port: port).get("/metrics").text }
-    let batches = try #require(metricValue(metrics, "reward_batch_size_pairs_count"))
-    let singlePairBatches = try #require(metricValue(metrics, #"reward_batch_size_pairs_bucket{le="1.0"}"#))
+    let batches = try #require(metricValue(metrics, #"reward_batch_size_pairs_count{model="\#(tinyModelName)"}"#))
+    let singlePairBatches = try #require(
+        metricValue(metrics, #"reward_batch_size_pairs_bucket{model="\#(tinyModelName)",le="1.0"}"#))
     #expect(batches > singlePairBatches, "no batch held more than one pair")
     #expect(metricValue(metrics, #"reward_http_requests_total{endpoint="/score",status="200"}"#) ?? 0 > 0)
     await runner.shutdown()

@@ -1,7 +1,7 @@
 // The scoring engine: config + checkpoint in, raw reward scores (one-label models) or every label's
 // logit (N-label classifiers) out for packed batches of token sequences, for every supported family
-// (BERT, RoBERTa, XLM-R, DeBERTa-v2/v3, DistilBERT, ELECTRA). Immutable after loading apart from the scratch memory it keeps for small batches;
-// calls may overlap (forward passes themselves take turns, see `ComputeLock`).
+// (BERT, RoBERTa, XLM-R, DeBERTa-v2/v3, DistilBERT, ELECTRA). Immutable after loading; calls may
+// overlap (forward passes themselves take turns and share one scratch workspace, see `ComputeLock`).
 import Checkpoint
 import Foundation
 import Synchronization
@@ -17,8 +17,6 @@ public final class RewardEngine: Sendable {
     public var labels: ClassifierLabels { config.labels }
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
-    /// Scratch memory kept between forward passes (see `Workspace`).
-    private let retainedWorkspace = Mutex<Workspace?>(nil)
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
     /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight`).
@@ -72,10 +70,8 @@ public final class RewardEngine: Sendable {
 
     private func firstTokenVectors(_ sequences: [TokenSequence]) throws -> (cls: [Float], count: Int) {
         let batch = try PackedBatch(sequences, config: config)
-        let cls = ComputeLock.shared.withLock { _ in
-            retainedWorkspace.withLock { retained in
-                encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
-            }
+        let cls = ComputeLock.shared.withLock { retained in
+            encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
         }
         return (cls, batch.sequenceCount)
     }
@@ -91,7 +87,8 @@ public final class RewardEngine: Sendable {
     public func lastLayerRows(sequences: Int) -> Int { max(sequences, encoder.minimumClsRows) }
 }
 
-/// Serialises forward passes process-wide; see `RewardEngine.scores`.
+/// Serialises forward passes process-wide (see `RewardEngine.scores`), and holds the scratch
+/// workspace every engine's passes share (see `Workspace`).
 enum ComputeLock {
-    static let shared = Mutex<Void>(())
+    static let shared = Mutex<Workspace?>(nil)
 }

@@ -15,19 +15,25 @@ protocol SequenceEncoder: Sendable {
 }
 
 extension SequenceEncoder {
-    /// A workspace for `batch`: `retained` when it is big enough, a new retained one for batches of up to
-    /// `Workspace.retainedTokens` tokens, else a one-off workspace freed after the pass.
+    /// A workspace for `batch`: `retained` when it has room, a new retained one for batches of up to
+    /// `Workspace.retainedTokens` tokens (as wide as `retained` and this model together, since engines
+    /// share it), else a one-off workspace freed after the pass.
     func workspace(for batch: PackedBatch, retained: inout Workspace?) -> Workspace {
         let rows = max(batch.tokenCount, minimumClsRows)
         let longest = batch.lengths.max() ?? 0
-        if let ws = retained, ws.fits(tokens: rows, longest: longest) { return ws }
+        if let ws = retained, ws.fits(tokens: rows, longest: longest, threads: parallel.threads, config: config) {
+            return ws
+        }
         guard rows <= Workspace.retainedTokens else {
             return Workspace(tokens: rows, longest: longest, threads: parallel.threads, config: config)
         }
         // Untouched pages cost no memory, so the retained workspace is made at its full size at once.
         let ws = Workspace(
-            tokens: Workspace.retainedTokens, longest: max(longest, min(config.maxPositions, Workspace.retainedTokens)),
-            threads: parallel.threads, config: config)
+            tokens: Workspace.retainedTokens,
+            longest: max(longest, min(config.maxPositions, Workspace.retainedTokens), retained?.longest ?? 0),
+            threads: max(parallel.threads, retained?.threads ?? 0),
+            hiddenSize: max(config.hiddenSize, retained?.hiddenSize ?? 0),
+            intermediateSize: max(config.intermediateSize, retained?.intermediateSize ?? 0))
         retained = ws
         return ws
     }

@@ -1,6 +1,8 @@
 """The clients reward-server's compatibility routes are for, driven against a live server.
 
-    python3 compat_clients.py CLIENT BASE_URL
+    python3 compat_clients.py CLIENT BASE_URL MODEL
+
+MODEL is the served model's name, which the clients whose API names a model (cohere, verl) send.
 
 Prints one JSON object: the pairs the client scored (prompt, response; "" for a single text), the
 scores it read, and whether they are activated (sigmoid) or raw. The Swift test scores the same
@@ -14,6 +16,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+MODEL = sys.argv[3] if len(sys.argv) > 3 else "reward-model"
 QUERY = "What is the capital of France?"
 DOCUMENTS = ["Paris is the capital of France.", "I like turtles.", "The capital of France is Paris, on the Seine."]
 
@@ -34,7 +37,7 @@ def cohere_v1(base):
     import cohere
 
     client = cohere.Client(api_key="unused", base_url=base)
-    answer = client.rerank(model="rerank-english-v3.0", query=QUERY, documents=DOCUMENTS, top_n=3)
+    answer = client.rerank(model=MODEL, query=QUERY, documents=DOCUMENTS, top_n=3)
     scores = [None] * len(DOCUMENTS)
     for result in answer.results:
         scores[result.index] = result.relevance_score
@@ -45,7 +48,7 @@ def cohere_v2(base):
     import cohere
 
     client = cohere.ClientV2(api_key="unused", base_url=base)
-    answer = client.rerank(model="rerank-v3.5", query=QUERY, documents=DOCUMENTS, top_n=2)
+    answer = client.rerank(model=MODEL, query=QUERY, documents=DOCUMENTS, top_n=2)
     order = [result.index for result in answer.results]
     emit([[QUERY, DOCUMENTS[i]] for i in order], [r.relevance_score for r in answer.results], False)
 
@@ -157,7 +160,7 @@ def verl(base):
     import requests
 
     texts = [f"Question: Hi\nAnswer: answer {i}" for i in range(8)]
-    payload = {"model": "reward-model", "input": texts, "use_activation": False, "add_special_tokens": False}
+    payload = {"model": MODEL, "input": texts, "use_activation": False, "add_special_tokens": False}
     response = requests.post(base + "/classify", json=payload, timeout=300)
     response.raise_for_status()
     data = response.json()["data"]
