@@ -1,11 +1,13 @@
-// int8 packed products (see Int8Kernels.h). Every kernel keeps a block of int32 sums in registers and
-// walks the inputs in groups of 4; the integer sums are exact, so the paths differ only in speed.
-//   AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so the activations are shifted by +128
-//     (q + 128 in 1..255) and 128 · Σ w of each column, computed at load, is subtracted at the end.
-//   AVX2: vpmaddubsw adds two u8 × s8 products into a saturating int16. It gets |q| (0..127) and the
-//     weight with q's sign moved onto it (vpsignb, still within ±127), so a pair sums to at most
-//     2 · 127 · 127 = 32,258 < 32,767: it can never saturate (q is never −128, weights never −128).
-//     vpmaddwd by ones then widens the pairs exactly into int32.
+// int8-weight products (see Int8Kernels.h). Every kernel keeps a block of int32 sums in registers and
+// walks the inputs in pairs; the integer sums are exact, so the paths differ only in speed.
+//   Weights are int8 in memory (half the bytes of int16, a quarter of fp32) and widened to int16 in
+//   registers (vpmovsxbw) once per pair of inputs, then reused by every row of the block.
+//   Activations are int16, bounded by rk_q8_activation_limit(k) so that no int32 sum can overflow:
+//   |Σ a·w| ≤ limit · 127 · k ≤ 2^31 − 1. That leaves 12 to 15 bits per activation at BERT's widths,
+//   enough that no input channel needs to be kept out of the quantisation.
+//   AVX2: vpmaddwd multiplies 16 int16 pairs and adds each pair exactly into int32 (no saturation:
+//     |a0·w0 + a1·w1| ≤ 2 · 32,767 · 127), then vpaddd accumulates.
+//   AVX-512 VNNI: vpdpwssd does both in one instruction (the non-saturating form).
 //   Portable: plain C over the same panels.
 #include "Int8Kernels.h"
 
@@ -16,11 +18,11 @@
 #include <immintrin.h>
 #endif
 
-// Float sums are written as separate multiplies and adds; no path may fuse them (see rk_q8_add_inputs).
+// Float sums are written as separate multiplies and adds; no path may fuse them.
 #pragma clang fp contract(off)
 
-/// Rows of A kept in cache while the panels of the caller's range pass over them.
-#define Q8_ROW_BLOCK 192
+/// Bytes of activation rows (int16) kept in cache while the panels of the caller's range pass over them.
+#define Q8_ROW_BLOCK_BYTES (192 * 1024)
 
 rk_q8_isa rk_q8_best_isa(void) {
     if (rk_q8_supports(RK_Q8_AVX512VNNI)) return RK_Q8_AVX512VNNI;
@@ -42,18 +44,20 @@ int rk_q8_supports(rk_q8_isa isa) {
     }
 }
 
-size_t rk_q8_padded_inputs(size_t k) { return (k + 3) / 4 * 4; }
+size_t rk_q8_padded_inputs(size_t k) { return (k + 1) / 2 * 2; }
 
-/// Round half to even of a value already within ±127.5 (then clamped to ±127): adding and subtracting
-/// 1.5 · 2^23 leaves the float rounded to an integer in the default rounding mode, without a libm call.
-static inline int8_t round_clamped(float v) {
-    float r = (v + 12582912.f) - 12582912.f;
-    if (r > 127.f) r = 127.f;
-    if (r < -127.f) r = -127.f;
-    return (int8_t)r;
+int32_t rk_q8_activation_limit(size_t k) {
+    size_t kp = rk_q8_padded_inputs(k);
+    if (kp == 0) return RK_Q8_MAX_ACTIVATION;
+    size_t limit = (size_t)INT32_MAX / (127 * kp);
+    return limit < RK_Q8_MAX_ACTIVATION ? (int32_t)limit : RK_Q8_MAX_ACTIVATION;
 }
 
-void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale, int32_t *column_sums) {
+/// Round half to even of a value within ±2^22: adding and subtracting 1.5 · 2^23 leaves the float
+/// rounded to an integer in the default rounding mode, without a libm call.
+static inline float round_even(float v) { return (v + 12582912.f) - 12582912.f; }
+
+void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale) {
     size_t kp = rk_q8_padded_inputs(k);
     memset(packed, 0, n * kp);
     for (size_t c = 0; c < n; c++) {
@@ -63,78 +67,86 @@ void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale
         float inverse = max > 0 ? 127.f / max : 0;
         scale[c] = max > 0 ? max / 127.f : 1;
         int8_t *panel = packed + (c / RK_Q8_COLS) * kp * RK_Q8_COLS;
-        int32_t sum = 0;
         for (size_t kk = 0; kk < k; kk++) {
-            int8_t q = round_clamped(row[kk] * inverse);
-            panel[(kk / 4) * RK_Q8_COLS * 4 + (c % RK_Q8_COLS) * 4 + kk % 4] = q;
-            sum += q;
+            float r = round_even(row[kk] * inverse);
+            if (r > 127.f) r = 127.f;
+            if (r < -127.f) r = -127.f;
+            panel[(kk / 2) * RK_Q8_COLS * 2 + (c % RK_Q8_COLS) * 2 + kk % 2] = (int8_t)r;
         }
-        column_sums[c] = sum;
     }
 }
 
-static inline uint32_t magnitude_bits(float v) {
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    return u & 0x7fffffffu; // |v|: non-negative floats order like their bit patterns
-}
-
-float rk_q8_select_outliers(const float *x, size_t k, size_t count, uint32_t *channels) {
-    if (count > RK_Q8_MAX_OUTLIERS) count = RK_Q8_MAX_OUTLIERS;
-    if (count > k) count = k;
-    float rest = 0;
-    if (count == 0) {
-        for (size_t i = 0; i < k; i++) rest = fmaxf(rest, fabsf(x[i]));
-        return rest;
-    }
-    // Radix select of the count-th largest magnitude, a byte at a time from the top: linear in k
-    // whatever the values.
-    uint32_t prefix = 0, mask = 0;
-    size_t need = count;
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        size_t histogram[256] = {0};
-        for (size_t i = 0; i < k; i++) {
-            uint32_t u = magnitude_bits(x[i]);
-            if ((u & mask) == prefix) histogram[(u >> shift) & 255]++;
-        }
-        size_t above = 0;
-        int bin = 255;
-        for (; bin > 0; bin--) {
-            if (above + histogram[bin] >= need) break;
-            above += histogram[bin];
-        }
-        need -= above;
-        prefix |= (uint32_t)bin << shift;
-        mask |= 0xffu << shift;
-    }
-    // Everything above the threshold, then the first `need` equal to it (lower index first).
-    size_t found = 0;
-    for (size_t i = 0; i < k; i++) {
-        uint32_t u = magnitude_bits(x[i]);
-        if (u > prefix || (u == prefix && need > 0)) {
-            if (u == prefix) need--;
-            channels[found++] = (uint32_t)i;
-        } else {
-            rest = fmaxf(rest, fabsf(x[i]));
-        }
-    }
-    return rest;
-}
-
-float rk_q8_quantize_row(const float *x, size_t k, float max, const uint32_t *skip, size_t skips, int8_t *q) {
+static float quantize_row_portable(const float *x, size_t k, int16_t *q) {
     size_t kp = rk_q8_padded_inputs(k);
+    float max = 0;
+    for (size_t i = 0; i < k; i++) max = fmaxf(max, fabsf(x[i]));
     if (!(max > 0)) {
-        memset(q, 0, kp);
+        memset(q, 0, kp * sizeof(int16_t));
         return 0;
     }
-    float inverse = 127.f / max;
-    for (size_t i = 0; i < k; i++) q[i] = round_clamped(x[i] * inverse);
-    for (size_t s = 0; s < skips; s++) q[skip[s]] = 0;
+    float limit = (float)rk_q8_activation_limit(k);
+    float inverse = limit / max;
+    for (size_t i = 0; i < k; i++) {
+        float r = round_even(x[i] * inverse);
+        if (r > limit) r = limit;
+        if (r < -limit) r = -limit;
+        q[i] = (int16_t)r;
+    }
     for (size_t i = k; i < kp; i++) q[i] = 0;
-    return max / 127.f;
+    return max / limit;
 }
 
-void rk_q8_reference_i32(size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *w, size_t n, int32_t *acc,
+#if defined(__x86_64__)
+// The same values as the portable path: vcvtps2dq rounds half to even in the default rounding mode,
+// and the clamp is the same.
+__attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, size_t k, int16_t *q) {
+    size_t kp = rk_q8_padded_inputs(k);
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 m8 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) m8 = _mm256_max_ps(m8, _mm256_and_ps(_mm256_loadu_ps(x + i), magnitude));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m8);
+    float max = 0;
+    for (int l = 0; l < 8; l++) max = fmaxf(max, lanes[l]);
+    for (; i < k; i++) max = fmaxf(max, fabsf(x[i]));
+    if (!(max > 0)) {
+        memset(q, 0, kp * sizeof(int16_t));
+        return 0;
+    }
+    float limit = (float)rk_q8_activation_limit(k);
+    float inverse = limit / max;
+    const __m256 scale = _mm256_set1_ps(inverse), high = _mm256_set1_ps(limit), low = _mm256_set1_ps(-limit);
+    i = 0;
+    for (; i + 16 <= k; i += 16) {
+        __m256 a = _mm256_mul_ps(_mm256_loadu_ps(x + i), scale);
+        __m256 b = _mm256_mul_ps(_mm256_loadu_ps(x + i + 8), scale);
+        a = _mm256_max_ps(_mm256_min_ps(_mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), high), low);
+        b = _mm256_max_ps(_mm256_min_ps(_mm256_round_ps(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), high), low);
+        // packs works within 128-bit lanes; the permute puts the 16 values back in order.
+        __m256i packed = _mm256_packs_epi32(_mm256_cvtps_epi32(a), _mm256_cvtps_epi32(b));
+        _mm256_storeu_si256((__m256i *)(q + i), _mm256_permute4x64_epi64(packed, 0xd8));
+    }
+    for (; i < k; i++) {
+        float r = round_even(x[i] * inverse);
+        if (r > limit) r = limit;
+        if (r < -limit) r = -limit;
+        q[i] = (int16_t)r;
+    }
+    for (i = k; i < kp; i++) q[i] = 0;
+    return max / limit;
+}
+#endif
+
+float rk_q8_quantize_row(rk_q8_isa isa, const float *x, size_t k, int16_t *q) {
+#if defined(__x86_64__)
+    if (isa != RK_Q8_PORTABLE) return quantize_row_avx2(x, k, q);
+#endif
+    (void)isa;
+    return quantize_row_portable(x, k, q);
+}
+
+void rk_q8_reference_i32(size_t m, size_t k, const int16_t *q, size_t lda, const int8_t *w, size_t n, int32_t *acc,
                          size_t ldc) {
     for (size_t i = 0; i < m; i++)
         for (size_t c = 0; c < n; c++) {
@@ -158,24 +170,36 @@ static inline void sink_scalar(const q8_sink *s, size_t i, size_t c, int32_t v) 
     else s->out[i * s->ldc + c] = ((float)v * s->row_scale[i]) * s->scale[c];
 }
 
-static void block_portable(size_t rows, size_t groups, const int8_t *q, size_t lda, const int8_t *panel,
+static void block_portable(size_t rows, size_t pairs, const int16_t *q, size_t lda, const int8_t *panel,
                            const q8_sink *s) {
     for (size_t i = 0; i < rows; i++) {
         int32_t sums[RK_Q8_COLS] = {0};
-        const int8_t *a = q + i * lda;
-        for (size_t g = 0; g < groups; g++) {
-            const int8_t *wg = panel + g * RK_Q8_COLS * 4;
+        const int16_t *a = q + i * lda;
+        for (size_t g = 0; g < pairs; g++) {
+            const int8_t *wg = panel + g * RK_Q8_COLS * 2;
             for (size_t c = 0; c < RK_Q8_COLS; c++)
-                for (size_t b = 0; b < 4; b++) sums[c] += (int32_t)a[g * 4 + b] * (int32_t)wg[c * 4 + b];
+                for (size_t b = 0; b < 2; b++) sums[c] += (int32_t)a[g * 2 + b] * (int32_t)wg[c * 2 + b];
         }
         for (size_t c = 0; c < RK_Q8_COLS; c++) sink_scalar(s, i, c, sums[c]);
     }
 }
 
+/// Moves a sink to row r of its block.
+static inline q8_sink sink_at(const q8_sink *s, size_t r) {
+    q8_sink at = *s;
+    if (at.acc) at.acc += r * at.ldc;
+    else {
+        at.out += r * at.ldc;
+        at.row_scale += r;
+    }
+    return at;
+}
+
 #if defined(__x86_64__)
 
-// AVX2: up to 4 rows × 16 columns (two registers of 8 int32 sums per row).
-#define AVX2_Q8_ROWS 4
+// AVX2: up to 6 rows × 16 columns, two registers of 8 int32 sums per row (12 sums, 2 weight
+// registers and the broadcast pair: 15 of the 16 registers).
+#define AVX2_Q8_ROWS 6
 
 __attribute__((target("avx2"), always_inline)) static inline void
 sink_avx2(const q8_sink *s, size_t i, size_t c, __m256i v) {
@@ -188,24 +212,21 @@ sink_avx2(const q8_sink *s, size_t i, size_t c, __m256i v) {
 }
 
 __attribute__((target("avx2"), always_inline)) static inline void
-rows_avx2(const size_t rows, size_t groups, const int8_t *q, size_t lda, const int8_t *panel, const q8_sink *s) {
+rows_avx2(const size_t rows, size_t pairs, const int16_t *q, size_t lda, const int8_t *panel, const q8_sink *s) {
     __m256i lo[AVX2_Q8_ROWS], hi[AVX2_Q8_ROWS];
-    const __m256i ones = _mm256_set1_epi16(1);
 #pragma clang loop unroll(full)
     for (size_t i = 0; i < rows; i++) lo[i] = hi[i] = _mm256_setzero_si256();
-    for (size_t g = 0; g < groups; g++) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)(panel + g * RK_Q8_COLS * 4));
-        __m256i w1 = _mm256_loadu_si256((const __m256i *)(panel + g * RK_Q8_COLS * 4 + 32));
+    for (size_t g = 0; g < pairs; g++) {
+        // Columns 0..7 and 8..15, each as (input 2g, input 2g + 1) int16 pairs.
+        __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(panel + g * RK_Q8_COLS * 2)));
+        __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(panel + g * RK_Q8_COLS * 2 + 16)));
 #pragma clang loop unroll(full)
         for (size_t i = 0; i < rows; i++) {
-            int32_t four;
-            memcpy(&four, q + i * lda + g * 4, 4);
-            __m256i a = _mm256_set1_epi32(four);
-            __m256i magnitude = _mm256_sign_epi8(a, a);
-            __m256i p0 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, a));
-            __m256i p1 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, a));
-            lo[i] = _mm256_add_epi32(lo[i], _mm256_madd_epi16(p0, ones));
-            hi[i] = _mm256_add_epi32(hi[i], _mm256_madd_epi16(p1, ones));
+            int32_t two;
+            memcpy(&two, q + i * lda + g * 2, 4);
+            __m256i a = _mm256_set1_epi32(two);
+            lo[i] = _mm256_add_epi32(lo[i], _mm256_madd_epi16(a, w0));
+            hi[i] = _mm256_add_epi32(hi[i], _mm256_madd_epi16(a, w1));
         }
     }
 #pragma clang loop unroll(full)
@@ -215,98 +236,76 @@ rows_avx2(const size_t rows, size_t groups, const int8_t *q, size_t lda, const i
     }
 }
 
-__attribute__((target("avx2"))) static void block_avx2(size_t rows, size_t groups, const int8_t *q, size_t lda,
+__attribute__((target("avx2"))) static void block_avx2(size_t rows, size_t pairs, const int16_t *q, size_t lda,
                                                         const int8_t *panel, const q8_sink *s) {
     for (size_t r = 0; r < rows; r += AVX2_Q8_ROWS) {
-        q8_sink at = *s;
-        if (at.acc) at.acc += r * at.ldc;
-        else {
-            at.out += r * at.ldc;
-            at.row_scale += r;
-        }
+        q8_sink at = sink_at(s, r);
         size_t n = rows - r < AVX2_Q8_ROWS ? rows - r : AVX2_Q8_ROWS;
         switch (n) {
-        case 1: rows_avx2(1, groups, q + r * lda, lda, panel, &at); break;
-        case 2: rows_avx2(2, groups, q + r * lda, lda, panel, &at); break;
-        case 3: rows_avx2(3, groups, q + r * lda, lda, panel, &at); break;
-        default: rows_avx2(4, groups, q + r * lda, lda, panel, &at); break;
+#define ROWS(c) \
+    case c: rows_avx2(c, pairs, q + r * lda, lda, panel, &at); break;
+            ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5)
+#undef ROWS
+        default: rows_avx2(6, pairs, q + r * lda, lda, panel, &at); break;
         }
     }
 }
 
-// AVX-512 VNNI: up to 8 rows × 16 columns, one register of 16 int32 sums per row.
-#define VNNI_Q8_ROWS 8
+// AVX-512 VNNI: up to 12 rows × 16 columns, one register of 16 int32 sums per row; vpdpwssd
+// multiplies the int16 pairs and accumulates in one instruction.
+#define VNNI_Q8_ROWS 12
 
 __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) static inline void
-rows_vnni(const size_t rows, size_t groups, const int8_t *q, size_t lda, const int8_t *panel,
-          const int32_t *column_sums, const q8_sink *s) {
+rows_vnni(const size_t rows, size_t pairs, const int16_t *q, size_t lda, const int8_t *panel, const q8_sink *s) {
     __m512i sum[VNNI_Q8_ROWS];
-    const __m512i shift = _mm512_set1_epi8((char)0x80);
 #pragma clang loop unroll(full)
     for (size_t i = 0; i < rows; i++) sum[i] = _mm512_setzero_si512();
-    for (size_t g = 0; g < groups; g++) {
-        __m512i w = _mm512_loadu_si512((const void *)(panel + g * RK_Q8_COLS * 4));
+    for (size_t g = 0; g < pairs; g++) {
+        __m512i w = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(panel + g * RK_Q8_COLS * 2)));
 #pragma clang loop unroll(full)
         for (size_t i = 0; i < rows; i++) {
-            int32_t four;
-            memcpy(&four, q + i * lda + g * 4, 4);
-            // q + 128 as unsigned bytes: flipping the sign bit.
-            __m512i a = _mm512_xor_si512(_mm512_set1_epi32(four), shift);
-            sum[i] = _mm512_dpbusd_epi32(sum[i], a, w);
+            int32_t two;
+            memcpy(&two, q + i * lda + g * 2, 4);
+            sum[i] = _mm512_dpwssd_epi32(sum[i], _mm512_set1_epi32(two), w);
         }
     }
-    __m512i correction = _mm512_slli_epi32(_mm512_loadu_si512((const void *)column_sums), 7);
 #pragma clang loop unroll(full)
     for (size_t i = 0; i < rows; i++) {
-        __m512i v = _mm512_sub_epi32(sum[i], correction);
         if (s->acc) {
-            _mm512_storeu_si512((void *)(s->acc + i * s->ldc), v);
+            _mm512_storeu_si512((void *)(s->acc + i * s->ldc), sum[i]);
         } else {
-            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(s->row_scale[i]));
+            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(sum[i]), _mm512_set1_ps(s->row_scale[i]));
             _mm512_storeu_ps(s->out + i * s->ldc, _mm512_mul_ps(f, _mm512_loadu_ps(s->scale)));
         }
     }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
-block_vnni(size_t rows, size_t groups, const int8_t *q, size_t lda, const int8_t *panel, const int32_t *column_sums,
-           const q8_sink *s) {
+block_vnni(size_t rows, size_t pairs, const int16_t *q, size_t lda, const int8_t *panel, const q8_sink *s) {
     for (size_t r = 0; r < rows; r += VNNI_Q8_ROWS) {
-        q8_sink at = *s;
-        if (at.acc) at.acc += r * at.ldc;
-        else {
-            at.out += r * at.ldc;
-            at.row_scale += r;
-        }
+        q8_sink at = sink_at(s, r);
         size_t n = rows - r < VNNI_Q8_ROWS ? rows - r : VNNI_Q8_ROWS;
         switch (n) {
 #define ROWS(c) \
-    case c: rows_vnni(c, groups, q + r * lda, lda, panel, column_sums, &at); break;
-            ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7)
+    case c: rows_vnni(c, pairs, q + r * lda, lda, panel, &at); break;
+            ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11)
 #undef ROWS
-        default: rows_vnni(8, groups, q + r * lda, lda, panel, column_sums, &at); break;
+        default: rows_vnni(12, pairs, q + r * lda, lda, panel, &at); break;
         }
     }
 }
 
 #endif
 
-typedef struct {
-    const float *x;            // the float rows, for their outlier channels
-    size_t ldx;
-    const uint32_t *channels;  // `count` per row
-    size_t count;
-} q8_outliers;
-
-static void add_inputs_panel(rk_q8_isa isa, size_t kp, const float *x, const uint32_t *channels, size_t count,
-                             const int8_t *panel, const float *scale, float *out);
-
-static void gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *packed,
-                 const int32_t *column_sums, size_t first, size_t last, q8_sink sink, q8_outliers outliers) {
+static void gemm(rk_q8_isa isa, size_t m, size_t k, const int16_t *q, size_t lda, const int8_t *packed,
+                 size_t first, size_t last, q8_sink sink) {
     size_t kp = rk_q8_padded_inputs(k);
-    size_t groups = kp / 4;
-    for (size_t r0 = 0; r0 < m; r0 += Q8_ROW_BLOCK) {
-        size_t rows = m - r0 < Q8_ROW_BLOCK ? m - r0 : Q8_ROW_BLOCK;
+    size_t pairs = kp / 2;
+    // Whole microkernel blocks of rows whose activations fit in cache together.
+    size_t block = Q8_ROW_BLOCK_BYTES / (lda * sizeof(int16_t) + 1);
+    block = block < 24 ? 24 : block / 12 * 12;
+    for (size_t r0 = 0; r0 < m; r0 += block) {
+        size_t rows = m - r0 < block ? m - r0 : block;
         for (size_t p = first; p < last; p++) {
             const int8_t *panel = packed + p * kp * RK_Q8_COLS;
             q8_sink s = sink;
@@ -317,98 +316,25 @@ static void gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda,
                 s.row_scale += r0;
                 s.scale += column;
             }
-            const int8_t *a = q + r0 * lda;
+            const int16_t *a = q + r0 * lda;
 #if defined(__x86_64__)
-            if (isa == RK_Q8_AVX512VNNI) block_vnni(rows, groups, a, lda, panel, column_sums + column, &s);
-            else if (isa == RK_Q8_AVX2) block_avx2(rows, groups, a, lda, panel, &s);
+            if (isa == RK_Q8_AVX512VNNI) block_vnni(rows, pairs, a, lda, panel, &s);
+            else if (isa == RK_Q8_AVX2) block_avx2(rows, pairs, a, lda, panel, &s);
             else
 #endif
-                block_portable(rows, groups, a, lda, panel, &s);
-            // The outlier channels while the panel is still in cache.
-            if (outliers.count > 0 && !s.acc) {
-                for (size_t i = 0; i < rows; i++) {
-                    add_inputs_panel(isa, kp, outliers.x + (r0 + i) * outliers.ldx,
-                                     outliers.channels + (r0 + i) * outliers.count, outliers.count, panel,
-                                     sink.scale + column, s.out + i * s.ldc);
-                }
-            }
+                block_portable(rows, pairs, a, lda, panel, &s);
         }
     }
 }
 
-void rk_q8_gemm_i32(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const int8_t *packed,
-                    const int32_t *column_sums, size_t first, size_t last, int32_t *acc, size_t ldc) {
+void rk_q8_gemm_i32(rk_q8_isa isa, size_t m, size_t k, const int16_t *q, size_t lda, const int8_t *packed,
+                    size_t first, size_t last, int32_t *acc, size_t ldc) {
     q8_sink sink = {.acc = acc, .out = NULL, .row_scale = NULL, .scale = NULL, .ldc = ldc};
-    q8_outliers none = {.x = NULL, .ldx = 0, .channels = NULL, .count = 0};
-    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink, none);
+    gemm(isa, m, k, q, lda, packed, first, last, sink);
 }
 
-void rk_q8_gemm(rk_q8_isa isa, size_t m, size_t k, const int8_t *q, size_t lda, const float *row_scale,
-                const float *x, size_t ldx, const uint32_t *channels, size_t outliers, const int8_t *packed,
-                const int32_t *column_sums, const float *scale, size_t first, size_t last, float *out, size_t ldc) {
+void rk_q8_gemm(rk_q8_isa isa, size_t m, size_t k, const int16_t *q, size_t lda, const float *row_scale,
+                const int8_t *packed, const float *scale, size_t first, size_t last, float *out, size_t ldc) {
     q8_sink sink = {.acc = NULL, .out = out, .row_scale = row_scale, .scale = scale, .ldc = ldc};
-    q8_outliers extra = {.x = x, .ldx = ldx, .channels = channels, .count = outliers};
-    gemm(isa, m, k, q, lda, packed, column_sums, first, last, sink, extra);
-}
-
-// Plain multiplies and adds in a fixed order (no fused multiply-add), so the vector path below gives
-// the same floats as this one.
-static void add_inputs_portable(size_t kp, const float *x, const uint32_t *channels, size_t count,
-                                const int8_t *panel, const float *scale, float *out) {
-    for (size_t c = 0; c < RK_Q8_COLS; c++) {
-        float sum = 0;
-        for (size_t o = 0; o < count; o++) {
-            size_t j = channels[o];
-            float product = x[j] * (float)panel[(j / 4) * RK_Q8_COLS * 4 + c * 4 + j % 4];
-            sum = sum + product;
-        }
-        float scaled = scale[c] * sum;
-        out[c] = out[c] + scaled;
-    }
-    (void)kp;
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) static void add_inputs_avx2(size_t kp, const float *x, const uint32_t *channels,
-                                                             size_t count, const int8_t *panel, const float *scale,
-                                                             float *out) {
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    for (size_t o = 0; o < count; o++) {
-        size_t j = channels[o];
-        const int8_t *group = panel + (j / 4) * RK_Q8_COLS * 4;
-        // Byte j % 4 of each column's 4 bytes, sign-extended: move it to the top, shift back arithmetically.
-        __m128i left = _mm_cvtsi32_si128((int)(24 - 8 * (j % 4)));
-        __m256i w0 = _mm256_sra_epi32(_mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)group), left),
-                                      _mm_cvtsi32_si128(24));
-        __m256i w1 = _mm256_sra_epi32(_mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)(group + 32)), left),
-                                      _mm_cvtsi32_si128(24));
-        __m256 v = _mm256_set1_ps(x[j]);
-        lo = _mm256_add_ps(lo, _mm256_mul_ps(v, _mm256_cvtepi32_ps(w0)));
-        hi = _mm256_add_ps(hi, _mm256_mul_ps(v, _mm256_cvtepi32_ps(w1)));
-    }
-    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), _mm256_mul_ps(_mm256_loadu_ps(scale), lo)));
-    _mm256_storeu_ps(out + 8, _mm256_add_ps(_mm256_loadu_ps(out + 8), _mm256_mul_ps(_mm256_loadu_ps(scale + 8), hi)));
-    (void)kp;
-}
-#endif
-
-static void add_inputs_panel(rk_q8_isa isa, size_t kp, const float *x, const uint32_t *channels, size_t count,
-                             const int8_t *panel, const float *scale, float *out) {
-#if defined(__x86_64__)
-    if (isa != RK_Q8_PORTABLE) {
-        add_inputs_avx2(kp, x, channels, count, panel, scale, out);
-        return;
-    }
-#endif
-    (void)isa;
-    add_inputs_portable(kp, x, channels, count, panel, scale, out);
-}
-
-void rk_q8_add_inputs(rk_q8_isa isa, size_t k, const float *x, const uint32_t *channels, size_t count,
-                      const int8_t *packed, const float *scale, size_t first, size_t last, float *out) {
-    size_t kp = rk_q8_padded_inputs(k);
-    for (size_t p = first; p < last; p++) {
-        size_t column = p * RK_Q8_COLS;
-        add_inputs_panel(isa, kp, x, channels, count, packed + p * kp * RK_Q8_COLS, scale + column, out + column);
-    }
+    gemm(isa, m, k, q, lda, packed, first, last, sink);
 }

@@ -1,6 +1,7 @@
 // The int8 kernels: every path this CPU runs equals the scalar int32 reference bit for bit (random,
-// adversarial and edge shapes); quantisation rounds half to even, never writes −128 and handles zero
-// rows; and an int8 engine's scores do not depend on the rest of the batch.
+// adversarial and edge shapes, activations at the overflow bound); quantisation rounds half to even,
+// stays within the bound, is the same on every path and handles zero rows; and an int8 engine's scores
+// do not depend on the rest of the batch.
 import CKernels
 import Checkpoint
 import TestSupport
@@ -32,27 +33,25 @@ private func integerWeights(n: Int, k: Int, _ value: (Int, Int) -> Int) -> [Floa
 private struct Packed {
     var values: [Int8]
     var scales: [Float]
-    var sums: [Int32]
 }
 
 private func pack(_ w: [Float], n: Int, k: Int) -> Packed {
     var p = Packed(
-        values: [Int8](repeating: 0, count: n * rk_q8_padded_inputs(k)), scales: [Float](repeating: 0, count: n),
-        sums: [Int32](repeating: 0, count: n))
-    rk_q8_pack(w, n, k, &p.values, &p.scales, &p.sums)
+        values: [Int8](repeating: 0, count: n * rk_q8_padded_inputs(k)), scales: [Float](repeating: 0, count: n))
+    rk_q8_pack(w, n, k, &p.values, &p.scales)
     return p
 }
 
-/// Rows of int8 activations with stride rk_q8_padded_inputs(k), zero padded.
-private func activationRows(m: Int, k: Int, _ value: (Int, Int) -> Int) -> [Int8] {
+/// Rows of int16 activation codes with stride rk_q8_padded_inputs(k), zero padded.
+private func activationRows(m: Int, k: Int, _ value: (Int, Int) -> Int) -> [Int16] {
     let stride = rk_q8_padded_inputs(k)
-    var q = [Int8](repeating: 0, count: m * stride)
-    for i in 0..<m { for kk in 0..<k { q[i * stride + kk] = Int8(value(i, kk)) } }
+    var q = [Int16](repeating: 0, count: m * stride)
+    for i in 0..<m { for kk in 0..<k { q[i * stride + kk] = Int16(value(i, kk)) } }
     return q
 }
 
 /// Every runnable path against the reference, over all panels and over a split of the panels.
-private func expectExact(m: Int, k: Int, n: Int, q: [Int8], w: [Float], label: String) {
+private func expectExact(m: Int, k: Int, n: Int, q: [Int16], w: [Float], label: String) {
     let packed = pack(w, n: n, k: k)
     let stride = rk_q8_padded_inputs(k)
     let wInt = w.map { Int8($0) }
@@ -61,39 +60,51 @@ private func expectExact(m: Int, k: Int, n: Int, q: [Int8], w: [Float], label: S
     let panels = n / Int(RK_Q8_COLS)
     for isa in runnablePaths {
         var acc = [Int32](repeating: .min, count: m * n)
-        rk_q8_gemm_i32(isa, m, k, q, stride, packed.values, packed.sums, 0, panels / 2, &acc, n)
-        rk_q8_gemm_i32(isa, m, k, q, stride, packed.values, packed.sums, panels / 2, panels, &acc, n)
+        rk_q8_gemm_i32(isa, m, k, q, stride, packed.values, 0, panels / 2, &acc, n)
+        rk_q8_gemm_i32(isa, m, k, q, stride, packed.values, panels / 2, panels, &acc, n)
         #expect(acc == reference, "\(label) m \(m) k \(k) n \(n) isa \(isa.rawValue)")
     }
 }
 
 @Test(arguments: [
-    (1, 1, 16), (1, 4, 16), (2, 3, 32), (3, 5, 16), (4, 8, 48), (5, 31, 32), (7, 64, 16), (8, 96, 64),
-    (9, 383, 32), (13, 384, 48), (200, 67, 32), (3, 1536, 16),
+    (1, 1, 16), (1, 4, 16), (2, 3, 32), (3, 5, 16), (4, 8, 48), (5, 31, 32), (6, 64, 16), (7, 64, 16),
+    (8, 96, 64), (9, 383, 32), (12, 100, 16), (13, 384, 48), (25, 77, 32), (200, 67, 32), (3, 1536, 16),
 ])
 func everyInt8PathEqualsTheScalarReference(m: Int, k: Int, n: Int) {
     var rng = SplitMix64(seed: UInt64(m * 10_000 + k * 100 + n))
-    let q = activationRows(m: m, k: k) { _, _ in Int(rng.next() % 255) - 127 }
+    let limit = UInt64(rk_q8_activation_limit(k))
+    let q = activationRows(m: m, k: k) { _, _ in Int(rng.next() % (2 * limit + 1)) - Int(limit) }
     let w = integerWeights(n: n, k: k) { _, _ in Int(rng.next() % 255) - 127 }
     expectExact(m: m, k: k, n: n, q: q, w: w, label: "random")
 }
 
-@Test(arguments: [5, 384, 3072])
-func adversarialRowsCannotSaturateAnyPath(k: Int) {
-    // All +127 activations are the VNNI path's all-255 unsigned bytes; against ±127 weights every
-    // pair of products is at the edge of vpmaddubsw's int16 range on the AVX2 path.
-    let m = 5
+@Test(arguments: [5, 384, 768, 3072, 8191])
+func activationsAtTheBoundCannotOverflowAnyPath(k: Int) {
+    // Every product at ±limit · ±127, all with one sign: the largest sums the bound allows.
+    let m = 7
     let n = 32
+    let limit = Int(rk_q8_activation_limit(k))
     let cases: [(String, (Int, Int) -> Int, (Int, Int) -> Int)] = [
-        ("255 x +127", { _, _ in 127 }, { _, _ in 127 }),
-        ("255 x -127", { _, _ in 127 }, { _, kk in kk == 0 ? 127 : -127 }),
-        ("-127 x +127", { _, _ in -127 }, { _, _ in 127 }),
-        ("-127 x -127", { _, _ in -127 }, { _, kk in kk == 0 ? 127 : -127 }),
-        ("alternating", { i, kk in (i + kk) % 2 == 0 ? 127 : -127 }, { c, kk in (c + kk) % 3 == 0 ? 127 : -127 }),
+        ("+limit x +127", { _, _ in limit }, { _, _ in 127 }),
+        ("+limit x -127", { _, _ in limit }, { _, kk in kk == 0 ? 127 : -127 }),
+        ("-limit x +127", { _, _ in -limit }, { _, _ in 127 }),
+        ("-limit x -127", { _, _ in -limit }, { _, kk in kk == 0 ? 127 : -127 }),
+        ("alternating", { i, kk in (i + kk) % 2 == 0 ? limit : -limit }, { c, kk in (c + kk) % 3 == 0 ? 127 : -127 }),
     ]
     for (label, a, b) in cases {
         expectExact(m: m, k: k, n: n, q: activationRows(m: m, k: k, a), w: integerWeights(n: n, k: k, b), label: label)
     }
+}
+
+@Test func theActivationBoundKeepsEverySumWithinInt32() {
+    for k in [1, 2, 3, 64, 767, 768, 3072, 4096, 100_000] {
+        let limit = Int(rk_q8_activation_limit(k))
+        let padded = rk_q8_padded_inputs(k)
+        #expect(limit * 127 * padded <= Int(Int32.max), "k \(k)")
+        #expect(limit == Int(RK_Q8_MAX_ACTIVATION) || (limit + 1) * 127 * padded > Int(Int32.max), "k \(k)")
+    }
+    #expect(rk_q8_activation_limit(768) == 22_017)
+    #expect(rk_q8_activation_limit(3072) == 5_504)
 }
 
 @Test func theFloatProductIsIdenticalOnEveryPath() {
@@ -103,77 +114,64 @@ func adversarialRowsCannotSaturateAnyPath(k: Int) {
     var rng = SplitMix64(seed: 3)
     let w = (0..<(n * k)).map { _ in rng.nextNormal() }
     let packed = pack(w, n: n, k: k)
-    let q = activationRows(m: m, k: k) { _, _ in Int(rng.next() % 255) - 127 }
+    let q = activationRows(m: m, k: k) { _, _ in Int(rng.next() % 20_001) - 10_000 }
     let rowScales = (0..<m).map { Float($0) * 0.01 + 0.003 }
     var results: [[Float]] = []
     for isa in runnablePaths {
         var out = [Float](repeating: .nan, count: m * n)
         rk_q8_gemm(
-            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, nil, 0, nil, 0, packed.values, packed.sums,
-            packed.scales, 0, n / Int(RK_Q8_COLS), &out, n)
-        // Two float channels added to each row, as for a row's outliers.
-        let x = (0..<k).map { Float($0) * 0.37 - 11 }
-        let channels: [UInt32] = [97, 3]
-        for row in 0..<m {
-            out.withUnsafeMutableBufferPointer {
-                rk_q8_add_inputs(
-                    isa, k, x, channels, 2, packed.values, packed.scales, 0, n / Int(RK_Q8_COLS),
-                    $0.baseAddress! + row * n)
-            }
-        }
+            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, packed.values, packed.scales, 0, n / Int(RK_Q8_COLS),
+            &out, n)
         results.append(out)
-        // The same outliers fused into the product, panel by panel: the same floats.
-        var fused = [Float](repeating: .nan, count: m * n)
-        let perRow = (0..<m).flatMap { _ in channels }
-        rk_q8_gemm(
-            isa, m, k, q, rk_q8_padded_inputs(k), rowScales, x, 0,
-            perRow, 2, packed.values, packed.sums, packed.scales, 0, n / Int(RK_Q8_COLS), &fused, n)
-        #expect(fused == out)
     }
     #expect(results.allSatisfy { $0 == results[0] })
     #expect(!results[0].contains { $0.isNaN })
 }
 
-@Test func quantisationRoundsHalfToEvenAndNeverWritesMinus128() {
-    // max 127 makes the step exactly 1, so the halves below are exact ties.
-    let x: [Float] = [127, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -127, 126.5]
-    var q = [Int8](repeating: 99, count: rk_q8_padded_inputs(x.count))
-    var none: [UInt32] = [0]
-    let max = rk_q8_select_outliers(x, x.count, 0, &none)
-    #expect(max == 127)
-    let scale = rk_q8_quantize_row(x, x.count, max, none, 0, &q)
+/// Quantises `x` on every runnable path; all must agree.
+private func quantize(_ x: [Float]) -> (scale: Float, codes: [Int16]) {
+    var results: [(Float, [Int16])] = []
+    for isa in runnablePaths {
+        var q = [Int16](repeating: 99, count: rk_q8_padded_inputs(x.count))
+        let scale = rk_q8_quantize_row(isa, x, x.count, &q)
+        results.append((scale, q))
+    }
+    for r in results.dropFirst() { #expect(r.0 == results[0].0 && r.1 == results[0].1) }
+    return results[0]
+}
+
+@Test func quantisationRoundsHalfToEvenWithinTheBound() {
+    // max 32,767 makes the step exactly 1 (the bound at this width), so the halves below are exact ties.
+    #expect(rk_q8_activation_limit(9) == 32_767)
+    let x: [Float] = [32_767, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -32_767, 126.5]
+    let (scale, q) = quantize(x)
     #expect(scale == 1)
-    #expect(q == [127, 0, 2, 2, 0, -2, -2, -127, 126, 0, 0, 0])
-    // A value beyond the maximum handed in clamps to ±127, never −128.
-    let wide: [Float] = [-1000, 10]
-    var q2 = [Int8](repeating: 0, count: 4)
-    _ = rk_q8_quantize_row(wide, 2, 10, none, 0, &q2)
-    #expect(q2 == [-127, 127, 0, 0])
+    #expect(q == [32_767, 0, 2, 2, 0, -2, -2, -32_767, 126, 0])
+    // At k = 3,072 the codes stay within ±5,504, the largest magnitude landing on the bound.
+    var rng = SplitMix64(seed: 11)
+    let wide = (0..<3072).map { _ in rng.nextNormal() * 3 }
+    let (wideScale, codes) = quantize(wide)
+    let largest = wide.map { abs($0) }.max()!
+    #expect(wideScale == largest / 5_504)
+    #expect(codes.map { abs(Int($0)) }.max() == 5_504)
+}
+
+@Test func everyPathQuantisesAlike() {
+    // Ties at every step and odd widths that leave a scalar tail after the vector loop.
+    var rng = SplitMix64(seed: 29)
+    for k in [1, 7, 15, 16, 17, 33, 767, 768, 3071] {
+        let x = (0..<k).map { _ in Float(Int(rng.next() % 4001) - 2000) * 0.25 }
+        _ = quantize(x)
+    }
 }
 
 @Test func anAllZeroRowQuantisesToZerosWithScaleZero() {
-    let x = [Float](repeating: 0, count: 7)
-    var q = [Int8](repeating: 5, count: 8)
-    var none: [UInt32] = [0]
-    let max = rk_q8_select_outliers(x, 7, 0, &none)
-    #expect(rk_q8_quantize_row(x, 7, max, none, 0, &q) == 0)
+    let (scale, q) = quantize([Float](repeating: 0, count: 7))
+    #expect(scale == 0)
     #expect(q.allSatisfy { $0 == 0 })
     // An all-zero weight channel gets scale 1 and zero codes.
     let packed = pack([Float](repeating: 0, count: 16 * 4), n: 16, k: 4)
     #expect(packed.scales.allSatisfy { $0 == 1 } && packed.values.allSatisfy { $0 == 0 })
-}
-
-@Test func outliersAreTheLargestMagnitudesAndLeaveTheRestsMaximum() {
-    let x: [Float] = [1, -9, 3, 9, -2, 8, 0.5]
-    var channels = [UInt32](repeating: 99, count: 3)
-    let rest = rk_q8_select_outliers(x, x.count, 3, &channels)
-    // Ties keep the lower index first.
-    #expect(channels == [1, 3, 5])
-    #expect(rest == 3)
-    var q = [Int8](repeating: 1, count: 8)
-    let scale = rk_q8_quantize_row(x, x.count, rest, channels, 3, &q)
-    #expect(scale == Float(3) / 127)
-    #expect(q[1] == 0 && q[3] == 0 && q[5] == 0 && q[2] == 127)
 }
 
 private let int8Config = ModelConfig(

@@ -47,6 +47,19 @@ enum Matmul {
         }
     }
 
+    /// Several products of one input (a layer's query, key and value): at int8 the input is quantised
+    /// once for all of them; otherwise each runs on its own, as `times(_:rows:_:into:parallel:)`.
+    static func times(
+        _ x: UnsafePointer<Float>, rows: Int, _ products: [(Linear, UnsafeMutablePointer<Float>)], parallel: Parallel
+    ) {
+        let quantized = products.compactMap { linear, out in linear.quantized.map { ($0, out) } }
+        if quantized.count == products.count {
+            QuantizedWeight.times(x, rows: rows, quantized, parallel: parallel)
+            return
+        }
+        for (linear, out) in products { times(x, rows: rows, linear, into: out, parallel: parallel) }
+    }
+
     /// One single-threaded sgemm: `c[m, n] = a[m, k] · b[n, k]ᵀ`, `c` with leading dimension `ldc`.
     private static func product(
         _ a: UnsafePointer<Float>, _ m: Int, _ b: UnsafePointer<Float>, _ n: Int, _ k: Int,

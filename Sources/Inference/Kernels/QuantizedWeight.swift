@@ -1,7 +1,8 @@
 // A linear layer's weight quantised once at load to symmetric int8 with one scale per output channel,
 // packed for the CKernels int8 products (Int8Kernels.h). At run time each row of the input is quantised
-// on its own (per token), after keeping its few largest-magnitude channels out (they are added in
-// float against the same int8 weight), so a row's result never depends on the other rows of the batch.
+// on its own (per token) to int16 codes, as wide as the product allows without overflowing its int32
+// sums (about 14 bits at BERT's hidden width, 12 at its intermediate width), so a row's result never
+// depends on the other rows of the batch and no input channel needs special treatment.
 // Owns the int8 weight and its run-time activation quantisation; the encoder loop knows nothing of it.
 import CKernels
 import Checkpoint
@@ -43,28 +44,23 @@ final class QuantizedWeight: @unchecked Sendable {
 
     let outputs: Int
     let inputs: Int
-    /// Bytes per quantised input row (inputs rounded up to a group of 4).
-    let rowBytes: Int
-    /// Channels of each input row kept in float (see `Quantization.outliers`).
-    let outliers: Int
+    /// Codes per quantised input row (inputs rounded up to a pair).
+    let rowWidth: Int
     private let values: UnsafeMutablePointer<Int8>
     private let scales: UnsafeMutablePointer<Float>
-    private let columnSums: UnsafeMutablePointer<Int32>
 
     /// nil when the output width is not a whole number of panels (callers keep fp32 then).
-    init?(_ weight: FloatTensor, outliers: Int) {
+    init?(_ weight: FloatTensor) {
         guard weight.shape.count == 2 else { return nil }
         outputs = weight.shape[0]
         inputs = weight.shape[1]
         guard outputs > 0, inputs > 0, outputs % Int(RK_Q8_COLS) == 0 else { return nil }
-        rowBytes = rk_q8_padded_inputs(inputs)
-        self.outliers = min(outliers, Int(RK_Q8_MAX_OUTLIERS), inputs)
+        rowWidth = rk_q8_padded_inputs(inputs)
         var memory: UnsafeMutableRawPointer?
-        guard posix_memalign(&memory, 64, outputs * rowBytes) == 0, let memory else { return nil }
-        values = memory.bindMemory(to: Int8.self, capacity: outputs * rowBytes)
+        guard posix_memalign(&memory, 64, outputs * rowWidth) == 0, let memory else { return nil }
+        values = memory.bindMemory(to: Int8.self, capacity: outputs * rowWidth)
         scales = .allocate(capacity: outputs)
-        columnSums = .allocate(capacity: outputs)
-        weight.withValues { rk_q8_pack($0.baseAddress!, outputs, inputs, values, scales, columnSums) }
+        weight.withValues { rk_q8_pack($0.baseAddress!, outputs, inputs, values, scales) }
         // The float original is not read again: a mapped checkpoint's pages need not stay resident.
         weight.releaseMappedPages()
     }
@@ -72,62 +68,65 @@ final class QuantizedWeight: @unchecked Sendable {
     deinit {
         free(values)
         scales.deallocate()
-        columnSums.deallocate()
     }
 
     var panels: Int { outputs / Int(RK_Q8_COLS) }
 
-    /// `out[rows, outputs] ≈ x[rows, inputs] · Wᵀ`: the rows are quantised (split over the threads by
-    /// rows), then the panels are split over the threads.
+    /// `out[rows, outputs] ≈ x[rows, inputs] · Wᵀ`.
     func times(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        guard rows > 0 else { return }
-        let quantized = QuantizedRows(rows: rows, rowBytes: rowBytes, outliers: outliers)
+        Self.times(x, rows: rows, [(self, out)], parallel: parallel)
+    }
+
+    /// Several products of the same input (a layer's query, key and value): the rows are quantised
+    /// once (split over the threads by rows), then all the products' panels are split over the threads
+    /// in one pass.
+    static func times(
+        _ x: UnsafePointer<Float>, rows: Int, _ products: [(QuantizedWeight, UnsafeMutablePointer<Float>)],
+        parallel: Parallel
+    ) {
+        guard rows > 0, let inputs = products.first?.0.inputs else { return }
+        precondition(products.allSatisfy { $0.0.inputs == inputs }, "products of one input share its width")
+        let quantized = QuantizedRows(rows: rows, inputs: inputs)
         defer { quantized.release() }
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
-            for row in range { quantized.quantize(row, from: x + row * inputs, inputs: inputs) }
+            for row in range { quantized.quantize(row, from: x + row * inputs) }
         }
-        parallel.forEachChunk(count: panels) { _, range in
-            rk_q8_gemm(
-                Self.isa, rows, inputs, quantized.values, rowBytes, quantized.scales, x, inputs, quantized.channels,
-                outliers, values, columnSums, scales, range.lowerBound, range.upperBound, out, outputs)
+        // Panel p of the concatenated products: product `index`, its own panel p − firstPanel[index].
+        var firstPanel = [0]
+        for (weight, _) in products { firstPanel.append(firstPanel.last! + weight.panels) }
+        parallel.forEachChunk(count: firstPanel.last!) { _, range in
+            for (index, (weight, out)) in products.enumerated() {
+                let first = max(range.lowerBound, firstPanel[index]) - firstPanel[index]
+                let last = min(range.upperBound, firstPanel[index + 1]) - firstPanel[index]
+                guard first < last else { continue }
+                rk_q8_gemm(
+                    isa, rows, inputs, quantized.values, quantized.rowWidth, quantized.scales, weight.values,
+                    weight.scales, first, last, out, weight.outputs)
+            }
         }
     }
 }
 
-/// One call's input rows in int8: values, per-row scales and each row's float channels.
+/// One call's input rows as int16 codes with their per-row scales.
 private struct QuantizedRows {
-    let values: UnsafeMutablePointer<Int8>
+    let values: UnsafeMutablePointer<Int16>
     let scales: UnsafeMutablePointer<Float>
-    let channels: UnsafeMutablePointer<UInt32>
-    let rowBytes: Int
-    let outliers: Int
+    let inputs: Int
+    let rowWidth: Int
 
-    init(rows: Int, rowBytes: Int, outliers: Int) {
-        values = .allocate(capacity: rows * rowBytes)
+    init(rows: Int, inputs: Int) {
+        self.inputs = inputs
+        rowWidth = rk_q8_padded_inputs(inputs)
+        values = .allocate(capacity: rows * rowWidth)
         scales = .allocate(capacity: rows)
-        channels = .allocate(capacity: max(1, rows * outliers))
-        self.rowBytes = rowBytes
-        self.outliers = outliers
     }
 
-    func quantize(_ row: Int, from x: UnsafePointer<Float>, inputs: Int) {
-        let kept = channels + row * outliers
-        let max = rk_q8_select_outliers(x, inputs, outliers, kept)
-        scales[row] = rk_q8_quantize_row(x, inputs, max, kept, outliers, values + row * rowBytes)
+    func quantize(_ row: Int, from x: UnsafePointer<Float>) {
+        scales[row] = rk_q8_quantize_row(QuantizedWeight.isa, x, inputs, values + row * rowWidth)
     }
 
     func release() {
         values.deallocate()
         scales.deallocate()
-        channels.deallocate()
     }
-}
-
-extension QuantizedWeight {
-    /// Channels of each input row kept in float: the largest 1 in 32 (at most 64), where per-token int8
-    /// loses the most (BERT's activations carry a few channels far larger than the rest, above all at
-    /// the input of each layer's output projection). Chosen by measurement on all-MiniLM-L6-v2 over
-    /// docstring pairs (ranking agreement with fp32): none 93.5%, 1 in 64 98.3%, 1 in 32 98.8%,
-    /// int8 weights with fp32 activations 99.0%.
-    static func outlierChannels(inputs: Int) -> Int { min(Int(RK_Q8_MAX_OUTLIERS), inputs / 32) }
 }

@@ -91,9 +91,7 @@ struct BertAttention {
     private func project(
         _ x: UnsafePointer<Float>, rows: Int, _ products: [(Linear, UnsafeMutableBufferPointer<Float>)]
     ) {
-        for (linear, out) in products {
-            Matmul.times(x, rows: rows, linear, into: out.baseAddress!, parallel: parallel)
-        }
+        Matmul.times(x, rows: rows, products.map { ($0.0, $0.1.baseAddress!) }, parallel: parallel)
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             for (linear, out) in products { Elementwise.addBias(out.baseAddress!, rows: range, linear.bias) }
         }

@@ -20,9 +20,7 @@ public struct Linear: Sendable {
 
     /// This layer packed for `precision`: int8 where its shape allows, else packed fp32.
     func packingWeight(_ precision: Precision) -> Linear {
-        guard precision == .int8,
-            let quantized = QuantizedWeight(weight, outliers: QuantizedWeight.outlierChannels(inputs: inputs))
-        else { return packingWeight() }
+        guard precision == .int8, let quantized = QuantizedWeight(weight) else { return packingWeight() }
         return Linear(weight: weight, bias: bias, quantized: quantized)
     }
 
