@@ -50,7 +50,8 @@ extension BatchQueue {
         runningItems += draft.items.count
         batchesCut += 1
         let id = BatchID(rawValue: batchesCut)
-        running[id] = draft.slots
+        running[id] = (draft.slots, draft.tokens)
+        runningTokens += draft.tokens
         return Batch(
             id: id, items: draft.items, tokenCounts: draft.tokenCounts, tokenCount: draft.tokens,
             queueWaits: draft.queueWaits)

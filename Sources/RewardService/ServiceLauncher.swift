@@ -84,6 +84,10 @@ struct WarmedService: Sendable {
                 tokensPerSecond: tokensPerSecond, requestTimeout: configuration.requests.requestTimeout,
                 maxInputLength: model.modelDescription.maxInputLength)
         }
+        if configuration.batching.engineSecondsPerToken == nil, tokensPerSecond.isFinite, tokensPerSecond > 0 {
+            // Seeds deadline-aware admission; the batcher then follows the batches it measures.
+            configuration.batching.engineSecondsPerToken = 1 / tokensPerSecond
+        }
         service = RewardService(model: model, configuration: configuration, logger: logger, metrics: metrics)
         service.metrics.recordModelLoad(loaded - loadStarted)
         loadSeconds = (loaded - loadStarted).seconds
