@@ -30,6 +30,8 @@ public struct BatchQueue<Item, Output> {
     var runningTokens = 0
     /// The engine's measured cost per token, for deadline-aware admission; nil turns it off.
     public internal(set) var engineRate: EngineRate?
+    /// The share of recent batches' tokens that went to requests passing through in one batch.
+    public internal(set) var passingShare = PassingShare()
     var queuedItems = 0
     var queuedTokens = 0
     var runningItems = 0

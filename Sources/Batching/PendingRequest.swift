@@ -37,6 +37,12 @@ struct PendingRequest<Item, Output> {
     /// Tokens of the next queued item; nil once every item has been handed to the engine.
     var nextQueuedTokenCount: Int? { nextQueued < items.count ? tokenCounts[nextQueued] : nil }
 
+    /// Some of its items went to an earlier batch than the next one: it takes turns batch after batch.
+    var spansBatches: Bool { nextQueued > 0 }
+
+    /// Tokens of all of the request's items.
+    var totalTokens: Int { tokenPrefix[tokenPrefix.count - 1] }
+
     /// Tokens of the next `count` queued items (all of them when fewer are queued).
     func tokensOfNextQueued(_ count: Int) -> Int {
         let end = nextQueued + min(max(count, 0), queuedItems)
