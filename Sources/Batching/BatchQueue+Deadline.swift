@@ -6,20 +6,20 @@
 // running; the first round, one turn of every request queued now and the new request's first item;
 // then the later rounds, up to n - 1 more turns of each queued request (the next min(its queued
 // items, n) of its items) and the rest of the new request's items; and the turns cut into the same
-// batch as its last item (at most a batch of the queued items). Requests that arrive meanwhile
-// and pass through in one batch (single pairs, small lists) take their turns ahead of those later
-// rounds too: they are not queued yet, but the share of each batch they have recently taken
-// (`passingShare`) is not the new request's, so the later rounds are divided by what is left
-// (1 - share). A request that has already spanned batches stands for a client that sends its next
-// long request when this one completes: it is counted for all n - 1 later rounds at its mean item
-// size, not only for the items it has left. That is the work before the request completes, in tokens; `engineRate`
-// turns it into seconds. Each queued request costs O(1) (prefix sums), so an estimate costs
-// O(pending requests), which the queue bounds.
+// batch as its last item (as much as the running batch, or a batch of what is queued). Requests
+// that arrive meanwhile and pass through in one batch (single pairs, small lists) take their turns
+// ahead of those later rounds too: they are not queued yet, but the share of each batch they have
+// recently taken (`passingShare`) is not the new request's, so the later rounds are divided by what
+// is left (1 - share). A request that has already spanned batches stands for a client that sends
+// its next long request when this one completes: it is counted for all n - 1 later rounds at its
+// mean item size, not only for the items it has left. That is the work before the request
+// completes, in tokens; `engineRate` turns it into seconds. Each queued request costs O(1) (prefix
+// sums), so an estimate costs O(pending requests), which the queue bounds.
 //
 // The estimate is still a model: other long requests admitted later, a machine that just became
 // busier than the measured rate says, and the tokenization and the answer's journey, which happen
 // outside the engine, are not in it. In the closed-loop mixed load of BatchQueueMixedLoadTests the
-// work actually done before a request completes stays within 1.2 times its estimate (about half of
+// work actually done before a request completes stays within 1.12 times its estimate (about half of
 // it for most long requests: the model errs towards refusing), so the estimate must fit in three
 // quarters of the time left (`deadlineHeadroom`).
 
