@@ -52,7 +52,8 @@ def heavy_request(size):
     return lambda rng, pairs: ("/score", {"pairs": rng.sample(pairs, size)})
 
 
-def client(port, pairs, seed, stop, counts, lock, make_request=request_for):
+def client(port, pairs, seed, stop, counts, lock, make_request=request_for, heavy_counts=None):
+    """`heavy_counts`, when given, gets this client's answers too (the heavy clients of --mixed)."""
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
     request = None
@@ -71,6 +72,8 @@ def client(port, pairs, seed, stop, counts, lock, make_request=request_for):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         with lock:
             counts[status] = counts.get(status, 0) + 1
+            if heavy_counts is not None:
+                heavy_counts[status] = heavy_counts.get(status, 0) + 1
         if status == 429:
             wait_to_retry(int(retry_after) if retry_after and retry_after.isdigit() else 1,
                           lambda: not stop.is_set())
@@ -112,12 +115,12 @@ def main():
         server = Server(args.binary, model, args.threads, 32, 4096, 4096, server_args)
         pairs = short_pairs(512, seed=5) if args.mixed else workload(256, seed=3)
         light = single_pair if args.mixed else request_for
-        stop, lock, counts = threading.Event(), threading.Lock(), {}
+        stop, lock, counts, heavy_counts = threading.Event(), threading.Lock(), {}, {}
         threads = [threading.Thread(target=client, args=(server.port, pairs, i, stop, counts, lock, light))
                    for i in range(args.clients)]
         if args.mixed:
             threads += [threading.Thread(target=client, args=(server.port, pairs, 1000 + i, stop, counts, lock,
-                                                              heavy_request(args.heavy_pairs)))
+                                                              heavy_request(args.heavy_pairs), heavy_counts))
                         for i in range(args.heavy_clients)]
         for thread in threads:
             thread.start()
@@ -142,6 +145,8 @@ def main():
     server_errors = sum(count for status, count in counts.items() if isinstance(status, int) and status >= 500)
     print(f"{total} requests in {args.seconds} s ({total / args.seconds:.0f}/s), answers {counts}; "
           f"refused and retried (429): {counts.get(429, 0)}; 5xx: {server_errors}; load average {os.getloadavg()}")
+    if args.mixed:
+        print(f"heavy clients' answers: {heavy_counts}")
     print(f"RSS after {args.warmup} s warm-up {after_warmup / 1024:.1f} MiB, at the end {samples[-1][1] / 1024:.1f} MiB "
           f"(growth {growth:+.1%}), peak (VmHWM) {peak / 1024:.1f} MiB; server exit status {status}")
     sys.exit(0 if errors == 0 and growth < 0.05 and status == 0 else 1)
