@@ -35,8 +35,10 @@ public struct EngineRate: Sendable, Equatable {
 /// nothing else to do but still leave a newcomer the room they do not use. Read as fading once no
 /// batch has been cut for longer than the usual interval, so a quiet spell clears it.
 public struct PassingShare: Sendable, Equatable {
-    /// Never above this: the estimate divides by what is left (1 - share), so it stays finite.
-    public static let ceiling = 0.9
+    /// Never above this: a long request in the rotation still gets about one item of each batch
+    /// however many requests pass through (the estimate divides by what is left, 1 - share, which
+    /// then stretches its later rounds by up to the item cap).
+    static func ceiling(_ limits: BatchLimits) -> Double { 1 - 1 / Double(max(limits.maxBatchItems, 2)) }
 
     private var measured = 0.0
     private var lastCut: ContinuousClock.Instant?
@@ -62,7 +64,7 @@ public struct PassingShare: Sendable, Equatable {
         guard tokens > 0, items > 0 else { return }
         let room = min(Double(limits.maxBatchTokens), Double(limits.maxBatchItems) * Double(tokens) / Double(items))
         let observed = min(1, Double(passing) / room)
-        measured = min(Self.ceiling, measured + EngineRate.newestBatchWeight * (observed - measured))
+        measured = min(Self.ceiling(limits), measured + EngineRate.newestBatchWeight * (observed - measured))
     }
 }
 
