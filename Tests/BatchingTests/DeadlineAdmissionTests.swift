@@ -88,6 +88,21 @@ private func seconds(_ value: Double) -> ContinuousClock.Instant { origin + .mil
         #expect(abs(queue.passingShare.share(now: at(2400 + 6000)) - share / 60) < 1e-9)
     }
 
+    @Test func whenPassingRequestsFillEveryBatchALongRequestIsStillCountedOneItemPerBatch() throws {
+        var queue = estimatingQueue(maxBatchItems: 4)
+        // Four single items arrive before every batch, filling it: the share tends to 1, but stops
+        // at 3/4, the long request's one item per batch of four.
+        for round in 0..<100 {
+            for client in 0..<4 {
+                _ = queue.admit(
+                    tags(1000 * round + client, count: 1), tokenCounts: [10], deadline: never, now: at(round * 100))
+            }
+            let batch = try #require(queue.nextBatch(now: at(round * 100)).batch)
+            _ = queue.complete(batch.id, outputs: batch.items.map(\.output))
+        }
+        #expect(abs(queue.passingShare.share(now: at(9900)) - 0.75) < 1e-9)
+    }
+
     @Test func aRequestThatFitsInHalfTheTimeLeftIsAdmittedAndOneThatDoesNotIsRefusedWithTheExcess() {
         var queue = estimatingQueue()
         // 40 tokens queued: 4 s of engine time at 0.1 s per token.
