@@ -14,9 +14,12 @@ request counts for a phase only if it was sent and answered inside that phase's 
 --settle seconds after the phase starts (for "alone", after the last heavy request is gone) and closes
 when it ends. Heavy latencies are of every heavy request answered.
 
-It prints light p50/p99 per condition, the heavy requests' latency, the server's peak RSS (VmHWM), and
-the ratio of the light p99 with heavy clients to the light p99 alone. Exits 1 when that ratio exceeds
---max-ratio (3) or when any request got an answer other than 200.
+Clients act like real ones on 429: they wait the answer's Retry-After (the server refuses at admission a
+request it cannot compute before its deadline, and says how long its engine needs) and send the same
+request again; those refusals are counted per kind, as retries. It prints light p50/p99 per condition,
+the heavy requests' latency, how many heavy requests were served, refused (429) and timed out (504), the
+server's peak RSS (VmHWM), and the ratio of the light p99 with heavy clients to the light p99 alone.
+Exits 1 when that ratio exceeds --max-ratio (3), on any 5xx, or on any answer other than 200 and 429.
 
 All pairs come from one distribution (prompt 4-12 words, response 6-20 words: 27 tokens on average,
 15-40), light and heavy alike, so the heavy clients differ only in how many pairs they send at once.
@@ -66,52 +69,74 @@ class Recorder:
 
 
 def post(conn_holder, port, path, body):
-    """One POST on a keep-alive connection, reopened after a failure. Returns the status or an error name."""
+    """One POST on a keep-alive connection, reopened after a failure. Returns (status or an error name,
+    the Retry-After seconds or None)."""
     try:
         conn_holder[0].request("POST", path, body, {"Content-Type": "application/json"})
         response = conn_holder[0].getresponse()
         response.read()
-        return response.status
+        retry_after = response.getheader("Retry-After")
+        return response.status, int(retry_after) if retry_after and retry_after.isdigit() else None
     except (OSError, http.client.HTTPException) as error:
         conn_holder[0].close()
         conn_holder[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        return f"client error {type(error).__name__}"
+        return f"client error {type(error).__name__}", None
+
+
+def wait_to_retry(seconds, keep_waiting):
+    """Sleeps the server's Retry-After (1 s when it gave none), or until `keep_waiting()` turns false."""
+    end = time.monotonic() + (seconds or 1)
+    while keep_waiting() and (left := end - time.monotonic()) > 0:
+        time.sleep(min(0.2, left))
 
 
 def light_client(port, pairs, seed, stop, recorder):
     rng = random.Random(seed)
     conn = [http.client.HTTPConnection("127.0.0.1", port, timeout=600)]
+    body = None
     while not stop.is_set():
-        body = json.dumps(rng.choice(pairs))
+        body = body or json.dumps(rng.choice(pairs))
         sent = time.monotonic()
-        status = post(conn, port, "/score", body)
+        status, retry_after = post(conn, port, "/score", body)
         recorder.add("light", sent, time.monotonic(), status)
+        if status == 429:
+            wait_to_retry(retry_after, lambda: not stop.is_set())
+        else:
+            body = None
     conn[0].close()
 
 
 def heavy_client(port, pairs, size, seed, stop, heavy_on, recorder, conn):
     """`conn` is a one-element list shared with `abort_heavy`, which resets it at a phase's end."""
     rng = random.Random(seed)
+    body = None
     while not stop.is_set():
         if not heavy_on.wait(timeout=0.2):
+            body = None
             continue
-        body = json.dumps({"pairs": rng.sample(pairs, size)})
+        body = body or json.dumps({"pairs": rng.sample(pairs, size)})
         with recorder.lock:
             recorder.heavy_in_flight += 1
         sent = time.monotonic()
-        status = post(conn, port, "/score", body)
-        if not heavy_on.is_set() and status != 200:
+        status, retry_after = post(conn, port, "/score", body)
+        if not heavy_on.is_set() and status not in (200, 429):
             status = "aborted"
         recorder.add("heavy", sent, time.monotonic(), status)
         with recorder.lock:
             recorder.heavy_in_flight -= 1
+        if status == 429:
+            wait_to_retry(retry_after, lambda: heavy_on.is_set() and not stop.is_set())
+        else:
+            body = None
     conn[0].close()
 
 
-def abort_heavy(connections):
-    """Resets each heavy client's connection (RST, not FIN), which makes the server drop its queued pairs."""
+def abort_heavy(connections, port):
+    """Resets each heavy client's connection (RST, not FIN), which makes the server drop its queued pairs, and
+    gives the client a fresh one for the next phase (a client waiting out a 429 holds no request)."""
     for conn in connections:
         sock = conn[0].sock
+        conn[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         if sock is None:
             continue
         try:
@@ -147,7 +172,7 @@ def run_phases(args, server, recorder, heavy_on, heavy_connections):
 
     for cycle in range(args.cycles):
         heavy_on.clear()
-        abort_heavy(heavy_connections)
+        abort_heavy(heavy_connections, server.port)
         while recorder.heavy_in_flight > 0:
             wait(0.2)
         wait(args.settle)
@@ -162,7 +187,7 @@ def run_phases(args, server, recorder, heavy_on, heavy_connections):
         print(f"cycle {cycle + 1}/{args.cycles} done, {len(recorder.samples)} answers so far", file=sys.stderr,
               flush=True)
     heavy_on.clear()
-    abort_heavy(heavy_connections)
+    abort_heavy(heavy_connections, server.port)
     return windows, rss
 
 
@@ -229,11 +254,13 @@ def main():
     load_after = os.getloadavg()
 
     latencies = summarize(recorder.samples, windows)
-    failures = {}
+    failures, answers = {}, {}
     aborted = sum(1 for kind, _, _, status in recorder.samples if status == "aborted")
     for kind, _, _, status in recorder.samples:
-        if status not in (200, "aborted"):
+        answers[(kind, status)] = answers.get((kind, status), 0) + 1
+        if status not in (200, 429, "aborted"):
             failures[(kind, status)] = failures.get((kind, status), 0) + 1
+    server_errors = sum(count for (_, status), count in failures.items() if isinstance(status, int) and status >= 500)
     window_seconds = {c: sum(e - s for cc, s, e in windows if cc == c) for c in ("alone", "with heavy")}
 
     print(f"model {model}; {args.light_clients} light clients (1 pair) and {args.heavy_clients} heavy clients "
@@ -257,7 +284,10 @@ def main():
     print(f"light p99 with heavy / alone: {ratio:.2f}x (limit {args.max_ratio:g}x); p50: {p50_ratio:.2f}x")
     print(f"server RSS: peak (VmHWM) {peak / 1024:.0f} MiB, last sample {rss[-1] / 1024:.0f} MiB; "
           f"exit status {exit_status}")
-    print(f"answers other than 200: {failures or 'none'}; heavy requests aborted at a phase's end: {aborted}")
+    print(f"heavy requests: {answers.get(('heavy', 200), 0)} served, {answers.get(('heavy', 429), 0)} refused "
+          f"(429, each retried after its Retry-After), {answers.get(('heavy', 504), 0)} timed out (504), "
+          f"{aborted} aborted at a phase's end; light requests refused (429): {answers.get(('light', 429), 0)}")
+    print(f"answers other than 200 and 429: {failures or 'none'} (5xx: {server_errors})")
     sys.exit(0 if ratio <= args.max_ratio and not failures else 1)
 
 

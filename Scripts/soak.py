@@ -9,9 +9,12 @@ sampling the server's RSS, to show it neither fails nor grows under sustained lo
 Clients are threads with keep-alive connections sending a mix of single /score, batch /score
 (2-8 pairs) and /rank (2-8 responses). With --mixed they send the load of Scripts/mixed_load.py
 instead: --clients single-pair clients and --heavy-clients clients of --heavy-pairs pairs each.
+Clients act like real ones on 429: they wait the answer's Retry-After and send the same request again
+(the server refuses at admission what it cannot compute before the deadline); those retries are counted.
 RSS is read from /proc every 10 s; growth is measured from the end of the warm-up (--warmup
-seconds) to the end. Exits non-zero on any error or on growth of 5% or more. Needs only the
-standard library (and Scripts/bench_service.py and Scripts/mixed_load.py beside it).
+seconds) to the end. Exits non-zero on any answer other than 200 and 429 (so on any 5xx) or on growth
+of 5% or more. Needs only the standard library (and Scripts/bench_service.py and Scripts/mixed_load.py
+beside it).
 """
 import argparse
 import http.client
@@ -26,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_service import ROOT, Server, assemble_minilm, workload  # noqa: E402
-from mixed_load import short_pairs  # noqa: E402
+from mixed_load import short_pairs, wait_to_retry  # noqa: E402
 
 CLIENT_TIMEOUT = 600  # seconds; longer than any request timeout the server is given here
 
@@ -49,22 +52,33 @@ def heavy_request(size):
     return lambda rng, pairs: ("/score", {"pairs": rng.sample(pairs, size)})
 
 
-def client(port, pairs, seed, stop, counts, lock, make_request=request_for):
+def client(port, pairs, seed, stop, counts, lock, make_request=request_for, heavy_counts=None):
+    """`heavy_counts`, when given, gets this client's answers too (the heavy clients of --mixed)."""
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+    request = None
     while not stop.is_set():
-        path, body = make_request(rng, pairs)
+        path, body = request = request or make_request(rng, pairs)
+        retry_after = None
         try:
             conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
             response = conn.getresponse()
             response.read()
             status = response.status
+            retry_after = response.getheader("Retry-After")
         except (OSError, http.client.HTTPException) as error:
             status = f"client error {type(error).__name__}"
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         with lock:
             counts[status] = counts.get(status, 0) + 1
+            if heavy_counts is not None:
+                heavy_counts[status] = heavy_counts.get(status, 0) + 1
+        if status == 429:
+            wait_to_retry(int(retry_after) if retry_after and retry_after.isdigit() else 1,
+                          lambda: not stop.is_set())
+        else:
+            request = None
     conn.close()
 
 
@@ -101,12 +115,12 @@ def main():
         server = Server(args.binary, model, args.threads, 32, 4096, 4096, server_args)
         pairs = short_pairs(512, seed=5) if args.mixed else workload(256, seed=3)
         light = single_pair if args.mixed else request_for
-        stop, lock, counts = threading.Event(), threading.Lock(), {}
+        stop, lock, counts, heavy_counts = threading.Event(), threading.Lock(), {}, {}
         threads = [threading.Thread(target=client, args=(server.port, pairs, i, stop, counts, lock, light))
                    for i in range(args.clients)]
         if args.mixed:
             threads += [threading.Thread(target=client, args=(server.port, pairs, 1000 + i, stop, counts, lock,
-                                                              heavy_request(args.heavy_pairs)))
+                                                              heavy_request(args.heavy_pairs), heavy_counts))
                         for i in range(args.heavy_clients)]
         for thread in threads:
             thread.start()
@@ -127,8 +141,12 @@ def main():
     after_warmup = next(rss for t, rss in samples if t >= args.warmup)
     growth = (samples[-1][1] - after_warmup) / after_warmup
     total = sum(counts.values())
-    errors = total - counts.get(200, 0)
-    print(f"{total} requests in {args.seconds} s ({total / args.seconds:.0f}/s), answers {counts}")
+    errors = total - counts.get(200, 0) - counts.get(429, 0)
+    server_errors = sum(count for status, count in counts.items() if isinstance(status, int) and status >= 500)
+    print(f"{total} requests in {args.seconds} s ({total / args.seconds:.0f}/s), answers {counts}; "
+          f"refused and retried (429): {counts.get(429, 0)}; 5xx: {server_errors}; load average {os.getloadavg()}")
+    if args.mixed:
+        print(f"heavy clients' answers: {heavy_counts}")
     print(f"RSS after {args.warmup} s warm-up {after_warmup / 1024:.1f} MiB, at the end {samples[-1][1] / 1024:.1f} MiB "
           f"(growth {growth:+.1%}), peak (VmHWM) {peak / 1024:.1f} MiB; server exit status {status}")
     sys.exit(0 if errors == 0 and growth < 0.05 and status == 0 else 1)

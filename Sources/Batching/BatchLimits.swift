@@ -16,19 +16,25 @@ public struct BatchLimits: Sendable, Equatable {
     /// Most tokens waiting in the queue. A request bigger than either queue bound on its own is
     /// rejected as `requestTooLarge`, even when the queue is empty: the bounds are hard.
     public var maxQueuedTokens: Int
+    /// The engine's seconds per token as measured at start-up: the first value of the estimate behind
+    /// deadline-aware admission (BatchQueue+Deadline.swift), which then follows each batch's measured
+    /// time. nil turns that admission off; the queue bounds above still apply.
+    public var engineSecondsPerToken: Double?
 
     public init(
         maxBatchItems: Int = 32,
         maxBatchTokens: Int = 4096,
         maxBatchDelay: Duration = .zero,
         maxQueuedItems: Int = 1024,
-        maxQueuedTokens: Int = 131_072
+        maxQueuedTokens: Int = 131_072,
+        engineSecondsPerToken: Double? = nil
     ) {
         self.maxBatchItems = maxBatchItems
         self.maxBatchTokens = maxBatchTokens
         self.maxBatchDelay = maxBatchDelay
         self.maxQueuedItems = maxQueuedItems
         self.maxQueuedTokens = maxQueuedTokens
+        self.engineSecondsPerToken = engineSecondsPerToken
     }
 
     /// Everything wrong with these limits, for the CLI's `validate()`; empty when they are usable.
@@ -39,6 +45,9 @@ public struct BatchLimits: Sendable, Equatable {
         if maxBatchDelay < .zero { problems.append("maxBatchDelay must not be negative, got \(maxBatchDelay)") }
         if maxQueuedItems < 1 { problems.append("maxQueuedItems must be at least 1, got \(maxQueuedItems)") }
         if maxQueuedTokens < 1 { problems.append("maxQueuedTokens must be at least 1, got \(maxQueuedTokens)") }
+        if let seconds = engineSecondsPerToken, !(seconds.isFinite && seconds > 0) {
+            problems.append("engineSecondsPerToken must be positive and finite, got \(seconds)")
+        }
         return problems
     }
 }

@@ -50,7 +50,10 @@ extension BatchQueue {
         runningItems += draft.items.count
         batchesCut += 1
         let id = BatchID(rawValue: batchesCut)
-        running[id] = draft.slots
+        running[id] = (draft.slots, draft.tokens)
+        runningTokens += draft.tokens
+        passingShare.observe(
+            passing: draft.passingTokens, tokens: draft.tokens, items: draft.items.count, limits: limits, now: now)
         return Batch(
             id: id, items: draft.items, tokenCounts: draft.tokenCounts, tokenCount: draft.tokens,
             queueWaits: draft.queueWaits)
@@ -70,6 +73,8 @@ extension BatchQueue {
         guard draft.items.isEmpty || draft.tokens + tokens <= limits.maxBatchTokens else { return false }
         let index = request.takeNext()
         requests[id] = request
+        if index == 0 { draft.entered.insert(id) }
+        if request.queuedItems == 0, draft.entered.contains(id) { draft.passingTokens += request.totalTokens }
         draft.items.append(request.items[index])
         draft.tokenCounts.append(tokens)
         draft.queueWaits.append(now - request.arrival)
@@ -88,5 +93,8 @@ extension BatchQueue {
         var queueWaits: [Duration] = []
         var slots: [ItemSlot] = []
         var tokens = 0
+        /// Requests whose first item is in this batch, and the tokens of those whose last one is too.
+        var entered: Set<RequestID> = []
+        var passingTokens = 0
     }
 }

@@ -25,8 +25,13 @@ public struct BatchQueue<Item, Output> {
     var staleInRotation = 0
     /// Deadlines of pending requests. May hold entries of finished requests; never at its top.
     var deadlines = DeadlineHeap()
-    /// For each running batch, which request item each batch position belongs to.
-    var running: [BatchID: [ItemSlot]] = [:]
+    /// For each running batch, which request item each batch position belongs to, and its tokens.
+    var running: [BatchID: (slots: [ItemSlot], tokens: Int)] = [:]
+    var runningTokens = 0
+    /// The engine's measured cost per token, for deadline-aware admission; nil turns it off.
+    public internal(set) var engineRate: EngineRate?
+    /// The share of recent batches' tokens that went to requests passing through in one batch.
+    public internal(set) var passingShare = PassingShare()
     var queuedItems = 0
     var queuedTokens = 0
     var runningItems = 0
@@ -41,6 +46,7 @@ public struct BatchQueue<Item, Output> {
     public init(limits: BatchLimits) {
         precondition(limits.problems.isEmpty, "invalid BatchLimits: \(limits.problems.joined(separator: "; "))")
         self.limits = limits
+        engineRate = limits.engineSecondsPerToken.map { EngineRate(secondsPerToken: $0) }
     }
 
     public var stats: BatchQueueStats {
@@ -63,12 +69,16 @@ public struct BatchQueue<Item, Output> {
     /// Queues all of a request's items, or none. `tokenCounts[i]` is the token count of `items[i]`.
     /// Checks, in order: shutting down; malformed; deadline already passed; larger than the queue
     /// bounds on its own (`requestTooLarge`, so the bounds hold even for an empty queue); no room
-    /// now (`overloaded`). Rejection never touches what is already queued.
+    /// now (`overloaded`); with `estimatingDeadline` and an `engineRate`, the estimated finish after
+    /// the deadline (`deadlineUnreachable`, BatchQueue+Deadline.swift). Pass `estimatingDeadline:
+    /// false` for a later part of a request already estimated whole. Rejection never touches what is
+    /// already queued.
     public mutating func admit(
         _ items: [Item],
         tokenCounts: [Int],
         deadline: ContinuousClock.Instant,
-        now: ContinuousClock.Instant
+        now: ContinuousClock.Instant,
+        estimatingDeadline: Bool = true
     ) -> Admission {
         if isShuttingDown { return .rejected(.shuttingDown) }
         let tokens: Int
@@ -82,6 +92,9 @@ public struct BatchQueue<Item, Output> {
         }
         if items.count > limits.maxQueuedItems - queuedItems || tokens > limits.maxQueuedTokens - queuedTokens {
             return .rejected(.overloaded)
+        }
+        if estimatingDeadline, let refusal = deadlineRefusal(tokenCounts: tokenCounts, deadline: deadline, now: now) {
+            return .rejected(refusal)
         }
         requestsAdmitted += 1
         let id = RequestID(rawValue: requestsAdmitted)

@@ -41,19 +41,27 @@ public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
 
     public var stats: BatchQueueStats { core.stats }
 
+    /// The engine's measured cost per token behind deadline-aware admission; nil when that is off.
+    public var engineRate: EngineRate? { core.state.withLock { $0.queue.engineRate } }
+
     /// Queues `items` (with `tokenCounts[i]` tokens for `items[i]`) and returns one output per item,
-    /// in order. Throws `overloaded`, `requestTooLarge`, `invalidRequest` or `shuttingDown` at once,
+    /// in order. Throws `overloaded`, `requestTooLarge`, `invalidRequest`, `shuttingDown` or (when
+    /// `limits.engineSecondsPerToken` is set and `estimatingDeadline`) `deadlineUnreachable` at once,
     /// `deadlineExceeded` when `deadline` passes first, `cancelled` when the calling task is
-    /// cancelled (its queued items are dropped before compute), or `engineFailed`.
+    /// cancelled (its queued items are dropped before compute), or `engineFailed`. A request fed in
+    /// parts is estimated whole with `checkDeadline` and its parts submitted with
+    /// `estimatingDeadline: false`, so it is not refused half computed.
     public func submit(
-        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant
+        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, estimatingDeadline: Bool = true
     ) async throws(BatchingError) -> [Output] {
         if Task.isCancelled { throw .cancelled }
         let ticket = CancellationTicket()
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<[Output], BatchingError>, Never>) in
-                let id = core.enqueue(items, tokenCounts: tokenCounts, deadline: deadline) { result in
+                let id = core.enqueue(
+                    items, tokenCounts: tokenCounts, deadline: deadline, estimatingDeadline: estimatingDeadline
+                ) { result in
                     continuation.resume(returning: result)
                 }
                 if let id, !ticket.admitted(id) { core.cancel(id) }
@@ -74,7 +82,14 @@ public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
         deadline: ContinuousClock.Instant,
         completion: @escaping @Sendable (Result<[Output], BatchingError>) -> Void
     ) -> RequestID? {
-        core.enqueue(items, tokenCounts: tokenCounts, deadline: deadline, completion: completion)
+        core.enqueue(items, tokenCounts: tokenCounts, deadline: deadline, estimatingDeadline: true, completion: completion)
+    }
+
+    /// Throws what deadline-aware admission would refuse a request of these token counts with now
+    /// (`deadlineUnreachable`, or `deadlineExceeded` when the deadline has passed), queuing nothing:
+    /// for a request that will be submitted in parts, to decide for the whole of it first.
+    public func checkDeadline(tokenCounts: [Int], deadline: ContinuousClock.Instant) throws(BatchingError) {
+        if let refusal = core.deadlineRefusal(tokenCounts: tokenCounts, deadline: deadline) { throw refusal }
     }
 
     /// Cancels a pending request (its client disconnected): its queued items are dropped, outputs of

@@ -72,11 +72,14 @@ final class BatcherCore<Item: Sendable, Output: Sendable>: Sendable {
     // MARK: Requests
 
     func enqueue(
-        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, completion: @escaping Completion
+        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, estimatingDeadline: Bool,
+        completion: @escaping Completion
     ) -> RequestID? {
         var outbox = Outbox()
         let admission = state.withLock { state in
-            let admission = state.queue.admit(items, tokenCounts: tokenCounts, deadline: deadline, now: clock.now)
+            let admission = state.queue.admit(
+                items, tokenCounts: tokenCounts, deadline: deadline, now: clock.now,
+                estimatingDeadline: estimatingDeadline)
             switch admission {
             case .admitted(let id):
                 state.completions[id] = completion
@@ -93,6 +96,15 @@ final class BatcherCore<Item: Sendable, Output: Sendable>: Sendable {
         deliver(outbox)
         guard case .admitted(let id) = admission else { return nil }
         return id
+    }
+
+    /// The queue's deadline-aware verdict on a request of these token counts, without queuing it.
+    func deadlineRefusal(tokenCounts: [Int], deadline: ContinuousClock.Instant) -> BatchingError? {
+        state.withLock { state in
+            let now = clock.now
+            if deadline <= now { return .deadlineExceeded }
+            return state.queue.deadlineRefusal(tokenCounts: tokenCounts, deadline: deadline, now: now)
+        }
     }
 
     func cancel(_ id: RequestID) {
@@ -192,6 +204,7 @@ final class BatcherCore<Item: Sendable, Output: Sendable>: Sendable {
         var outbox = Outbox()
         state.withLock { state in
             let failure = state.finish(batch, result, &outbox)
+            if failure == nil { state.queue.recordEngineTime(tokens: batch.tokenCount, engineTime: engineTime) }
             outbox.events.append(
                 .batchFinished(
                     batch.id, items: batch.items.count, tokens: batch.tokenCount, engineTime: engineTime, error: failure

@@ -6,6 +6,8 @@ struct PendingRequest<Item, Output> {
     let deadline: ContinuousClock.Instant
     let items: [Item]
     let tokenCounts: [Int]
+    /// `tokenPrefix[i]` is the sum of `tokenCounts[..<i]`, so any run of items costs O(1) to price.
+    private let tokenPrefix: [Int]
     /// `items[nextQueued...]` still wait in the queue; earlier items were handed to the engine.
     private(set) var nextQueued = 0
     private(set) var queuedTokens: Int
@@ -21,6 +23,10 @@ struct PendingRequest<Item, Output> {
         self.deadline = deadline
         self.items = items
         self.tokenCounts = tokenCounts
+        var prefix = [0]
+        prefix.reserveCapacity(tokenCounts.count + 1)
+        for count in tokenCounts { prefix.append(prefix[prefix.count - 1] + count) }
+        tokenPrefix = prefix
         queuedTokens = tokens
         outputs = Array(repeating: nil, count: items.count)
         missingOutputs = items.count
@@ -30,6 +36,18 @@ struct PendingRequest<Item, Output> {
 
     /// Tokens of the next queued item; nil once every item has been handed to the engine.
     var nextQueuedTokenCount: Int? { nextQueued < items.count ? tokenCounts[nextQueued] : nil }
+
+    /// Some of its items went to an earlier batch than the next one: it takes turns batch after batch.
+    var spansBatches: Bool { nextQueued > 0 }
+
+    /// Tokens of all of the request's items.
+    var totalTokens: Int { tokenPrefix[tokenPrefix.count - 1] }
+
+    /// Tokens of the next `count` queued items (all of them when fewer are queued).
+    func tokensOfNextQueued(_ count: Int) -> Int {
+        let end = nextQueued + min(max(count, 0), queuedItems)
+        return tokenPrefix[end] - tokenPrefix[nextQueued]
+    }
 
     /// Hands the next queued item to a batch and returns its index. Items leave in item order, one
     /// per call: the queue gives each request one item per turn (see BatchQueue+Cutting.swift).

@@ -17,9 +17,14 @@ final class ScoringQueue: Sendable {
     }
 
     /// Raw logits for `encodings`, in order; `.clientDisconnected` when the task is cancelled first.
-    func rawLogits(_ encodings: [Encoding], deadline: ContinuousClock.Instant) async throws(ServiceError) -> [[Float]] {
+    /// A request whose deadline the engine cannot meet is refused at once (429 + Retry-After).
+    func rawLogits(
+        _ encodings: [Encoding], deadline: ContinuousClock.Instant, estimatingDeadline: Bool = true
+    ) async throws(ServiceError) -> [[Float]] {
         do {
-            return try await batcher.submit(encodings, tokenCounts: encodings.map(\.ids.count), deadline: deadline)
+            return try await batcher.submit(
+                encodings, tokenCounts: encodings.map(\.ids.count), deadline: deadline,
+                estimatingDeadline: estimatingDeadline)
         } catch {
             throw ServiceError(error)
         }
@@ -28,11 +33,18 @@ final class ScoringQueue: Sendable {
     /// `rawLogits` for a request that may exceed the queue's bounds: it is queued in parts of at most
     /// half of each bound, one part after the other, so it never holds the whole queue and others'
     /// requests keep their turns between its batches. A single pair over the token bound still fails.
+    /// Whether the deadline can be met is decided once, for the whole request, before its first part
+    /// is queued: a request is refused whole (429) or computed whole, never refused half computed.
     func rawLogitsInTurns(
         _ encodings: [Encoding], deadline: ContinuousClock.Instant, limits: BatchLimits
     ) async throws(ServiceError) -> [[Float]] {
         let maxItems = max(1, limits.maxQueuedItems / 2)
         let maxTokens = max(1, limits.maxQueuedTokens / 2)
+        do {
+            try batcher.checkDeadline(tokenCounts: encodings.map(\.ids.count), deadline: deadline)
+        } catch {
+            throw ServiceError(error)
+        }
         var scores: [[Float]] = []
         scores.reserveCapacity(encodings.count)
         var start = 0
@@ -45,7 +57,7 @@ final class ScoringQueue: Sendable {
                 tokens += encodings[end].ids.count
                 end += 1
             }
-            scores += try await rawLogits(Array(encodings[start..<end]), deadline: deadline)
+            scores += try await rawLogits(Array(encodings[start..<end]), deadline: deadline, estimatingDeadline: false)
             start = end
         }
         return scores

@@ -15,6 +15,9 @@ public struct ModelEntry: Sendable {
     public var aliases: [String]
     /// Set by start-up from the model's warm-up; nil falls back to the configured limit.
     var maxRequestTokens: Int?
+    /// Set by start-up from the model's warm-up rate; seeds the batcher's deadline-aware admission
+    /// unless the configuration sets a rate (nil in both: admission checks only the queue's bounds).
+    var engineSecondsPerToken: Double?
 
     public init(name: String? = nil, model: any ScoringModel, aliases: [String] = []) {
         self.name = name
@@ -57,8 +60,10 @@ struct ServedModels: Sendable {
             facts.id = name
             var requests = configuration.requests
             requests.maxRequestTokens = entry.maxRequestTokens ?? requests.maxRequestTokens
+            var limits = configuration.batching
+            limits.engineSecondsPerToken = limits.engineSecondsPerToken ?? entry.engineSecondsPerToken
             let queue = ScoringQueue(
-                model: entry.model, limits: configuration.batching, series: metrics.series(model: name),
+                model: entry.model, limits: limits, series: metrics.series(model: name),
                 turns: turns, turn: index)
             all.append(ServedModel(name: name, model: entry.model, queue: queue, facts: facts, requests: requests))
         }

@@ -33,6 +33,9 @@ public enum ServiceError: Error, Equatable {
     case requestTooLarge(String)
     /// The queue is full right now (429 + `Retry-After`).
     case overloaded
+    /// The engine cannot compute the request before its deadline with the work already queued: refused
+    /// at admission (429, type `overloaded`, + a `Retry-After` of its own from the estimate).
+    case deadlineUnreachable(estimatedSeconds: Double, secondsLeft: Double, retryAfterSeconds: Int)
     /// The model is not loaded and warmed up yet (503 + `Retry-After`).
     case notReady
     /// The service is shutting down (503 + `Retry-After`).
@@ -65,7 +68,7 @@ public enum ServiceError: Error, Equatable {
         case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed")
         case .protocolError(let status, _): (status, protocolErrorType(status))
         case .requestTooLarge: (.contentTooLarge, "request_too_large")
-        case .overloaded: (.tooManyRequests, "overloaded")
+        case .overloaded, .deadlineUnreachable: (.tooManyRequests, "overloaded")
         case .notReady: (.serviceUnavailable, "not_ready")
         case .draining: (.serviceUnavailable, "shutting_down")
         case .deadlineExceeded: (.gatewayTimeout, "deadline_exceeded")
@@ -102,6 +105,10 @@ public enum ServiceError: Error, Equatable {
             "model \"\(requested)\" is not served; served models: \(served.joined(separator: ", "))"
         case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
         case .overloaded: "the queue is full; retry later"
+        case .deadlineUnreachable(let estimated, let left, let retryAfter):
+            "the engine is too busy to compute this request before its deadline: it would need about "
+                + "\(Self.roundedSeconds(estimated)) s with the work queued now, and the deadline is "
+                + "\(Self.roundedSeconds(left)) s away; retry in \(retryAfter) s, or send fewer pairs"
         case .notReady: "the model is not ready yet; retry later"
         case .draining: "the server is shutting down; retry on another replica"
         case .deadlineExceeded: "the request was not computed before its deadline"
@@ -115,6 +122,7 @@ public enum ServiceError: Error, Equatable {
         var headers: HTTPHeaders = [:]
         switch self {
         case .overloaded, .notReady, .draining: headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
+        case .deadlineUnreachable(_, _, let retryAfter): headers.add(name: "Retry-After", value: "\(retryAfter)")
         case .protocolError(let status, _) where status == .serviceUnavailable:
             headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
         case .methodNotAllowed(_, _, let allow): headers.add(name: "Allow", value: allow)
@@ -128,6 +136,8 @@ public enum ServiceError: Error, Equatable {
     init(_ error: BatchingError) {
         switch error {
         case .overloaded: self = .overloaded
+        case .deadlineUnreachable(let estimated, let left, let retryAfter):
+            self = .deadlineUnreachable(estimatedSeconds: estimated, secondsLeft: left, retryAfterSeconds: retryAfter)
         case .requestTooLarge(let items, let tokens):
             self = .requestTooLarge(
                 "the request's \(items) pairs (\(tokens) tokens) exceed the queue's bounds on their own")
@@ -137,6 +147,12 @@ public enum ServiceError: Error, Equatable {
         case .invalidRequest(let message): self = .internalError("batcher rejected a submission: \(message)")
         case .engineFailed(let underlying): self = .internalError("engine failed: \(underlying)")
         }
+    }
+
+    /// Seconds to one decimal, for messages.
+    private static func roundedSeconds(_ seconds: Double) -> String {
+        let tenths = Int((min(max(seconds, 0), 1e9) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// How a request body's missing or wrongly typed field reads to a client (422), naming its path.
@@ -153,6 +169,7 @@ public enum ServiceError: Error, Equatable {
     var rejectionReason: String? {
         switch self {
         case .overloaded: "overloaded"
+        case .deadlineUnreachable: "deadline_unreachable"
         case .deadlineExceeded: "timeout"
         case .clientDisconnected: "disconnected"
         case .malformedJSON, .unsupportedMediaType, .validation, .needsClassification, .requestTooLarge,

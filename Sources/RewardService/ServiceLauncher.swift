@@ -98,6 +98,10 @@ struct WarmedService: Sendable {
                 ?? EngineCalibration.maxRequestTokens(
                     tokensPerSecond: rate, requestTimeout: configuration.requests.requestTimeout,
                     maxInputLength: entry.model.modelDescription.maxInputLength)
+            if rate.isFinite, rate > 0 {
+                // Seeds deadline-aware admission; the model's batcher then follows the batches it measures.
+                entry.engineSecondsPerToken = 1 / rate
+            }
             measured.append(entry)
         }
         tokensPerSecond = rates.first ?? 0

@@ -23,7 +23,7 @@ public final class ServiceMetrics: Sendable {
             labels: [("version", version)]
         ).set(to: 1.0)
         for reason in [
-            "overloaded", "timeout", "disconnected", "validation", "unauthorized", "malformed", "slow_client",
+            "overloaded", "deadline_unreachable", "timeout", "disconnected", "validation", "unauthorized", "malformed", "slow_client",
             "server_busy",
         ] { _ = rejectionCounter(reason) }
     }

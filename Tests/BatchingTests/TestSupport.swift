@@ -72,6 +72,7 @@ extension BatchingError {
     var kind: String {
         switch self {
         case .overloaded: "overloaded"
+        case .deadlineUnreachable: "deadlineUnreachable"
         case .requestTooLarge: "requestTooLarge"
         case .invalidRequest: "invalidRequest"
         case .deadlineExceeded: "deadlineExceeded"

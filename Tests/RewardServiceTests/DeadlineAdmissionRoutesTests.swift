@@ -1,0 +1,91 @@
+// Deadline-aware admission seen from the routes: a request the engine cannot compute before its
+// deadline is answered 429 + Retry-After at once, in the route's own error shape, with nothing
+// computed and the refusal counted; a small request in the same state is served. The fake model's
+// engine is declared absurdly slow (the batcher's seed), so the decision does not depend on this
+// machine's speed.
+import Foundation
+import Testing
+
+@testable import HTTPServer
+@testable import RewardService
+
+/// A service whose engine is taken to need `secondsPerToken` per token, with the tests' 300 s timeout:
+/// a request's estimate must stay within 225 s (three quarters).
+private func slowEngineService(_ model: FakeScoringModel, secondsPerToken: Double, maxQueuedItems: Int = 1024)
+    -> RewardService
+{
+    makeService(model: model) {
+        $0.batching.engineSecondsPerToken = secondsPerToken
+        $0.batching.maxQueuedItems = maxQueuedItems
+        $0.requests.maxItemsPerRequest = min(64, maxQueuedItems)
+    }
+}
+
+private func rejections(_ service: RewardService) -> Double? {
+    metricValue(
+        String(decoding: service.metrics.exposition(), as: UTF8.self),
+        #"reward_rejections_total{reason="deadline_unreachable"}"#)
+}
+
+/// The `Retry-After` of a response as seconds, or nil.
+private func retryAfter(_ response: HTTPResponse) -> Int? { response.headers["retry-after"].flatMap { Int($0) } }
+
+@Suite struct DeadlineAdmissionRoutesTests {
+    @Test func aRequestTheDeadlineCannotHoldIs429WithRetryAfterInEachShapeWhileOneThatFitsIsServed() async throws {
+        let model = FakeScoringModel()
+        // 20 s per token: 225 s hold 11 tokens. A pair "p"/"r" is 5 tokens ([CLS] p [SEP] r [SEP]).
+        let service = slowEngineService(model, secondsPerToken: 20)
+        let fourPairs = Array(repeating: #"{"prompt":"p","response":"r"}"#, count: 4).joined(separator: ",")
+        let native = await service.call(post("/score", json: #"{"pairs":[\#(fourPairs)]}"#))
+        #expect(native.status.code == 429, "\(native.text)")
+        #expect(native.errorType == "overloaded")
+        // 400 s estimated against 225 s: the engine needs 175 s more (a little over, as time has passed).
+        #expect((175...176).contains(retryAfter(native) ?? 0), "\(native.headers)")
+        #expect(native.errorMessage.contains("deadline"), "\(native.errorMessage)")
+        #expect(native.errorMessage.contains("400.0 s"), "\(native.errorMessage)")
+
+        let tei = await service.call(post("/rerank", json: #"{"query":"q","texts":["a","b","c","d"]}"#))
+        #expect(tei.status.code == 429, "\(tei.text)")
+        #expect(Shape.tei.matches(tei), "\(tei.text)")
+        #expect(try tei.decodedObject()["error_type"] as? String == "Overloaded")
+        #expect((175...176).contains(retryAfter(tei) ?? 0))
+
+        let openAI = await service.call(post("/v1/score", json: #"{"text_1":"q","text_2":["a","b","c","d"]}"#))
+        #expect(openAI.status.code == 429, "\(openAI.text)")
+        #expect(Shape.openAI.matches(openAI), "\(openAI.text)")
+        #expect(retryAfter(openAI) != nil)
+
+        #expect(model.computedPrompts.isEmpty)
+        #expect(rejections(service) == 3)
+        let single = await service.call(post("/score", json: #"{"prompt":"p","response":"r"}"#))
+        #expect(single.status == .ok, "\(single.text)")
+        #expect(model.computedPrompts == ["p"])
+        await service.drainQueue()
+    }
+
+    @Test func aRequestFedInPartsIsRefusedWholeBeforeAnyPartIsComputed() async throws {
+        let model = FakeScoringModel()
+        // Ten 10-token queries ([CLS] 8 bytes [SEP]) go in parts of 4 (half of 8 queued pairs). At 4 s
+        // per token a part (160 s) would fit in 225 s, the whole request (400 s) does not.
+        let service = slowEngineService(model, secondsPerToken: 4, maxQueuedItems: 8)
+        let queries = (0..<10).map { "\"query-0\($0)\"" }.joined(separator: ",")
+        let refused = await service.call(post("/get_reward", json: #"{"query":[\#(queries)]}"#))
+        #expect(refused.status.code == 429, "\(refused.text)")
+        #expect(Shape.fastAPI.matches(refused), "\(refused.text)")
+        #expect((175...176).contains(retryAfter(refused) ?? 0), "\(refused.headers)")
+        #expect(model.computedPrompts.isEmpty)
+        // Four queries fit whole: served, in one part.
+        let few = (0..<4).map { "\"query-0\($0)\"" }.joined(separator: ",")
+        let served = await service.call(post("/get_reward", json: #"{"query":[\#(few)]}"#))
+        #expect(served.status == .ok, "\(served.text)")
+        #expect(model.computedPrompts.count == 4)
+        #expect(rejections(service) == 1)
+        await service.drainQueue()
+    }
+}
+
+extension HTTPResponse {
+    fileprivate func decodedObject() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+    }
+}
