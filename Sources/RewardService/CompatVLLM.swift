@@ -97,8 +97,7 @@ enum VLLMRequest {
     static let scoreFieldPairs = [("text_1", "text_2"), ("queries", "documents"), ("data_1", "data_2")]
 
     /// Whether a /score body is vLLM's rather than ours: it names one of vLLM's fields and none of ours.
-    static func isScoreBody(_ bytes: [UInt8]) -> Bool {
-        guard let body = try? RequestDecoding.object(bytes) else { return false }  // ours answers the 400
+    static func isScoreBody(_ body: JSONFields) -> Bool {
         let ours = ["prompt", "response", "pairs"].contains { body.value[$0] != nil }
         return !ours && scoreFieldPairs.contains { body.value[$0.0] != nil || body.value[$0.1] != nil }
     }
@@ -171,7 +170,15 @@ extension ServiceState {
 
     func vllmScore(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         do throws(ServiceError) {
-            let body = try CompatFields.body(request.body)
+            return await vllmScore(try CompatFields.body(request.body), context: context)
+        } catch {
+            return failure(error, dialect: .vLLM, context: context)
+        }
+    }
+
+    /// `vllmScore` of a body already read (by /score, which reads it once to tell vLLM's from ours).
+    func vllmScore(_ body: JSONFields, context: RequestContext) async -> HTTPResponse {
+        do throws(ServiceError) {
             let served = try models.named(try CompatFields.model(body))
             let pairs = try VLLMRequest.scorePairs(body, limits: configuration.requests)
             let activate = try VLLMRequest.useActivation(body)

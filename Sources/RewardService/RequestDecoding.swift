@@ -46,7 +46,11 @@ enum RequestDecoding {
     }
 
     static func scoreRequest(_ bytes: [UInt8]) throws(ServiceError) -> ScoreRequest {
-        let body = try object(bytes)
+        try scoreRequest(object(bytes))
+    }
+
+    /// `scoreRequest` of a body already read as an object (/score reads it once to tell ours from vLLM's).
+    static func scoreRequest(_ body: JSONFields) throws(ServiceError) -> ScoreRequest {
         let pairs = try fields { () throws(JSONFieldError) in
             try body.optional("pairs", .array)?.map { (item) throws(JSONFieldError) -> Pair in
                 Pair(prompt: try item.required("prompt", .string), response: try item.required("response", .string))

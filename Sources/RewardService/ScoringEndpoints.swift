@@ -6,10 +6,11 @@ import HTTPServer
 
 extension ServiceState {
     func score(_ request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
-        // vLLM's score body (text_1/text_2, …) on the same path: answered as vLLM does (CompatVLLM).
-        if VLLMRequest.isScoreBody(request.body) { return await vllmScore(request, context: context) }
         do throws(ServiceError) {
-            let decoded = try RequestDecoding.scoreRequest(request.body)
+            let body = try RequestDecoding.object(request.body)
+            // vLLM's score body (text_1/text_2, …) on the same path: answered as vLLM does (CompatVLLM).
+            if VLLMRequest.isScoreBody(body) { return await vllmScore(body, context: context) }
+            let decoded = try RequestDecoding.scoreRequest(body)
             let job = try RequestValidation.job(decoded, limits: configuration.requests)
             let served = try models.named(decoded.model)
             let isBatch = decoded.pairs != nil

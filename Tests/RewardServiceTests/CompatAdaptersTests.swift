@@ -62,9 +62,9 @@ private func fields(_ json: String) throws -> JSONFields {
         #expect(try VLLMRequest.useActivation(fields("{}")))
         #expect(try !VLLMRequest.useActivation(fields(#"{"activation": false}"#)))
         #expect(try !VLLMRequest.useActivation(fields(#"{"use_activation": false, "softmax": true}"#)))
-        #expect(VLLMRequest.isScoreBody(Array(#"{"text_1": "a", "text_2": "b"}"#.utf8)))
-        #expect(!VLLMRequest.isScoreBody(Array(#"{"prompt": "a", "text_1": "b"}"#.utf8)))
-        #expect(!VLLMRequest.isScoreBody(Array("not json".utf8)))
+        #expect(try VLLMRequest.isScoreBody(fields(#"{"text_1": "a", "text_2": "b"}"#)))
+        #expect(try !VLLMRequest.isScoreBody(fields(#"{"prompt": "a", "text_1": "b"}"#)))
+        #expect(try !VLLMRequest.isScoreBody(fields("{}")))
     }
 
     @Test func dialectsKeepTheStatusAndHeadersAndRewriteTheBody() throws {
