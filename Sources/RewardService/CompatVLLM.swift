@@ -35,20 +35,8 @@ struct OpenAIUsage: Encodable {
     }
 }
 
-struct ClassificationResponse: Encodable {
-    struct Item: Encodable {
-        var index: Int
-        var label: String
-        /// One entry per label (N-label classifiers give N).
-        var probs: [Double]
-        var numClasses: Int
-
-        enum CodingKeys: String, CodingKey {
-            case index, label, probs
-            case numClasses = "num_classes"
-        }
-    }
-
+/// vLLM's answer envelope for /classify and /score: the same fields around a list of items.
+struct VLLMListResponse<Item: Encodable>: Encodable {
     var id: String
     var object = "list"
     var created: Int
@@ -57,19 +45,23 @@ struct ClassificationResponse: Encodable {
     var usage: OpenAIUsage
 }
 
-struct VLLMScoreResponse: Encodable {
-    struct Item: Encodable {
-        var index: Int
-        var object = "score"
-        var score: Double
-    }
+struct ClassificationItem: Encodable {
+    var index: Int
+    var label: String
+    /// One entry per label (N-label classifiers give N).
+    var probs: [Double]
+    var numClasses: Int
 
-    var id: String
-    var object = "list"
-    var created: Int
-    var model: String
-    var data: [Item]
-    var usage: OpenAIUsage
+    enum CodingKeys: String, CodingKey {
+        case index, label, probs
+        case numClasses = "num_classes"
+    }
+}
+
+struct ScoreItem: Encodable {
+    var index: Int
+    var object = "score"
+    var score: Double
 }
 
 struct ModelList: Encodable {
@@ -155,12 +147,12 @@ extension ServiceState {
             let data = logits.enumerated().map { index, logits in
                 let probs = activate ? served.facts.activation.apply(logits) : logits
                 let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
-                return ClassificationResponse.Item(
+                return ClassificationItem(
                     index: index, label: labels.indices.contains(best) ? labels[best] : "LABEL_\(best)", probs: probs,
                     numClasses: probs.count)
             }
             return try jsonResponse(
-                ClassificationResponse(
+                VLLMListResponse(
                     id: answerID("classify", context), created: createdTimestamp, model: served.name, data: data,
                     usage: OpenAIUsage(tokens: tokens)))
         } catch {
@@ -187,10 +179,10 @@ extension ServiceState {
                 truncate: configuration.requests.defaultTruncate)
             let (scores, tokens) = try await scored(job, on: served, itemName: "pairs", context: context)
             let data = scores.enumerated().map { index, score in
-                VLLMScoreResponse.Item(index: index, score: activate ? Activation.sigmoid(score) : score)
+                ScoreItem(index: index, score: activate ? Activation.sigmoid(score) : score)
             }
             return try jsonResponse(
-                VLLMScoreResponse(
+                VLLMListResponse(
                     id: answerID("score", context), created: createdTimestamp, model: served.name, data: data,
                     usage: OpenAIUsage(tokens: tokens)))
         } catch {

@@ -115,8 +115,8 @@ final class ServiceState: Sendable {
 
     private static func makeRouter() -> Router {
         var router = Router()
-        router.add("POST", "/score", .scoring { await $0.score($1, context: $2) })
-        router.add("POST", "/rank", .scoring { await $0.rank($1, context: $2) })
+        router.add("POST", "/score", .scoring(.native) { await $0.score($1, context: $2) })
+        router.add("POST", "/rank", .scoring(.native) { await $0.rank($1, context: $2) })
         router.add("GET", "/health", .immediate { $0.health() })
         router.add("GET", "/ready", .immediate { $0.ready() })
         router.add("GET", "/metrics", .operational { state, _, _ in state.metricsText() })
@@ -145,14 +145,7 @@ final class ServiceState: Sendable {
         switch route {
         case .immediate(let answer): return .answer(answer(self))
         case .operational(let handler): return .run(handler)
-        case .scoring(let handler):
-            do throws(ServiceError) {
-                try admit(headers)
-                return .run(handler)
-            } catch {
-                return .answer(failure(error, context: context))
-            }
-        case .compatible(let dialect, let handler):
+        case .scoring(let dialect, let handler):
             do throws(ServiceError) {
                 try admit(headers)
                 return .run(handler)

@@ -7,11 +7,10 @@ struct Router: Sendable {
 
     /// A route, by what must be checked before its body is read and where it runs.
     enum Route: Sendable {
-        /// Needs the API key (when set), a ready service and a JSON body: checked from the head.
-        case scoring(Handler)
-        /// A scoring route of another API (CompatOpenRLHF, CompatVLLM, …): screened as `scoring`, its
-        /// early failures (key, readiness, media type) answered in that API's error shape.
-        case compatible(ErrorDialect, Handler)
+        /// Needs the API key (when set), a ready service and a JSON body: checked from the head, the
+        /// early failures answered in the route's API's error shape (`.native` for ours; CompatOpenRLHF,
+        /// CompatVLLM, … for the others).
+        case scoring(ErrorDialect, Handler)
         /// Open to probes and scrapers; runs as a task.
         case operational(Handler)
         /// Answered on the event loop from the head (probes: they must answer even when every

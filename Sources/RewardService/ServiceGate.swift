@@ -54,8 +54,7 @@ final class ServiceGate: HTTPHandler, Sendable {
         case .route(.immediate): response = readiness()
         case .route(.operational) where path == "/metrics": response = metricsText()
         case .route(.operational): response = failure(.notReady, context: context)
-        case .route(.scoring): response = refusal(headers, dialect: .native, context: context)
-        case .route(.compatible(let dialect, _)): response = refusal(headers, dialect: dialect, context: context)
+        case .route(.scoring(let dialect, _)): response = refusal(headers, dialect: dialect, context: context)
         }
         response.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
         metrics.recordRequest(path: path, status: response.status.code, latency: ContinuousClock.now - context.start)

@@ -9,7 +9,7 @@ import Testing
     private var router: Router {
         var router = Router()
         router.add("GET", "/health", .immediate { _ in HTTPResponse(status: .ok) })
-        router.add("POST", "/score", .scoring { _, request, _ in HTTPResponse(status: .ok, body: request.body) })
+        router.add("POST", "/score", .scoring(.native) { _, request, _ in HTTPResponse(status: .ok, body: request.body) })
         return router
     }
 
