@@ -15,8 +15,8 @@ request counts for a phase only if it was sent and answered inside that phase's 
 when it ends. Heavy latencies are of every heavy request answered.
 
 Clients act like real ones on 429: they wait the answer's Retry-After (the server refuses at admission a
-request it cannot compute before its deadline, and says how long its engine needs) and send the same
-request again; those refusals are counted per kind, as retries. It prints light p50/p99 per condition,
+request it cannot compute before its deadline beside the work already admitted, and says when to come
+back) and send the same request again; those refusals are counted per kind, as retries. It prints light p50/p99 per condition,
 the heavy requests' latency, how many heavy requests were served, refused (429) and timed out (504), the
 server's peak RSS (VmHWM), and the ratio of the light p99 with heavy clients to the light p99 alone.
 Exits 1 when that ratio exceeds --max-ratio (3), on any 5xx, or on any answer other than 200 and 429.

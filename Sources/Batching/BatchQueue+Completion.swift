@@ -31,11 +31,10 @@ extension BatchQueue {
     }
 
     private mutating func finishRunning(_ batch: BatchID) -> [ItemSlot] {
-        guard let (slots, tokens) = running.removeValue(forKey: batch) else {
+        guard let slots = running.removeValue(forKey: batch) else {
             preconditionFailure("\(batch) is not running (reported twice, or never cut)")
         }
         runningItems -= slots.count
-        runningTokens -= tokens
         return slots
     }
 }

@@ -4,10 +4,12 @@
 // Cutting batches lives in BatchQueue+Cutting.swift, completing them in BatchQueue+Completion.swift.
 
 /// A bounded queue of requests, each a list of items with token counts, cut into batches by a
-/// token budget and an item cap. A batch's room is shared among all requests with queued items,
-/// one item per request per turn, so one large request cannot hold back the requests behind it
-/// (BatchQueue+Cutting.swift says exactly how). Each request's outputs still come back in its own
-/// item order. Generic over the item payload and the engine's per-item output.
+/// token budget and an item cap. A batch's room is shared among all requests with queued items:
+/// requests behind their deadline pace first catch up within half of it, then one item per request
+/// per turn, so one large request cannot hold back the requests behind it nor be starved by them
+/// (BatchQueue+Cutting.swift and BatchQueue+Pacing.swift say exactly how). Each request's outputs
+/// still come back in its own item order. Generic over the item payload and the engine's per-item
+/// output.
 ///
 /// Contract with the driver: call `nextBatch` only when the engine is free, run the batch it
 /// returns, then report it exactly once with `complete` or `fail`.
@@ -19,19 +21,16 @@ public struct BatchQueue<Item, Output> {
     var requests: [RequestID: PendingRequest<Item, Output>] = [:]
     /// Requests with queued items, in the order of their next turn: the head goes next, a request
     /// that still has items after its turn goes to the back, and so does a newly admitted one.
-    /// May also hold ids of requests removed while they still had queued items (`staleInRotation`
-    /// of them); never at its head.
+    /// May also hold stale ids, of requests removed while they still had queued items or whose last
+    /// queued items were paced (`staleInRotation` of them); never at its head.
     var rotation = RequestFIFO()
     var staleInRotation = 0
     /// Deadlines of pending requests. May hold entries of finished requests; never at its top.
     var deadlines = DeadlineHeap()
-    /// For each running batch, which request item each batch position belongs to, and its tokens.
-    var running: [BatchID: (slots: [ItemSlot], tokens: Int)] = [:]
-    var runningTokens = 0
+    /// For each running batch, which request item each batch position belongs to.
+    var running: [BatchID: [ItemSlot]] = [:]
     /// The engine's measured cost per token, for deadline-aware admission; nil turns it off.
     public internal(set) var engineRate: EngineRate?
-    /// The share of recent batches' tokens that went to requests passing through in one batch.
-    public internal(set) var passingShare = PassingShare()
     var queuedItems = 0
     var queuedTokens = 0
     var runningItems = 0
@@ -69,8 +68,8 @@ public struct BatchQueue<Item, Output> {
     /// Queues all of a request's items, or none. `tokenCounts[i]` is the token count of `items[i]`.
     /// Checks, in order: shutting down; malformed; deadline already passed; larger than the queue
     /// bounds on its own (`requestTooLarge`, so the bounds hold even for an empty queue); no room
-    /// now (`overloaded`); with `estimatingDeadline` and an `engineRate`, the estimated finish after
-    /// the deadline (`deadlineUnreachable`, BatchQueue+Deadline.swift). Pass `estimatingDeadline:
+    /// now (`overloaded`); with `estimatingDeadline` and an `engineRate`, more engine time than is free
+    /// before the deadline (`deadlineUnreachable`, BatchQueue+Deadline.swift). Pass `estimatingDeadline:
     /// false` for a later part of a request already estimated whole. Rejection never touches what is
     /// already queued.
     public mutating func admit(
@@ -141,14 +140,15 @@ public struct BatchQueue<Item, Output> {
         return request
     }
 
-    /// Removes ids of finished requests from the heads of `rotation` and `deadlines`, and compacts
-    /// either when stale entries outnumber live ones, so both stay O(pending requests).
+    /// Removes stale ids from the heads of `rotation` and `deadlines`, and compacts either when stale
+    /// entries outnumber live ones, so both stay O(pending requests).
     mutating func dropStaleEntries() {
         if staleInRotation > 32 && staleInRotation * 2 > rotation.count {
-            rotation.removeAll { requests[$0] == nil }
+            let requests = requests
+            rotation.removeAll { (requests[$0]?.queuedItems ?? 0) == 0 }
             staleInRotation = 0
         }
-        while let head = rotation.first, requests[head] == nil {
+        while let head = rotation.first, isStaleInRotation(head) {
             rotation.removeFirst()
             staleInRotation -= 1
         }
@@ -157,6 +157,9 @@ public struct BatchQueue<Item, Output> {
         }
         while let top = deadlines.min, requests[top.request] == nil { deadlines.removeMin() }
     }
+
+    /// A rotation entry is live while its request has items queued.
+    func isStaleInRotation(_ id: RequestID) -> Bool { (requests[id]?.queuedItems ?? 0) == 0 }
 
     private static func validatedTokenTotal(items: Int, tokenCounts: [Int]) -> Result<Int, BatchingError> {
         guard items > 0 else { return .failure(.invalidRequest("a request needs at least one item")) }

@@ -10,11 +10,11 @@ public enum BatchingError: Error {
     case requestTooLarge(items: Int, tokens: Int)
     /// The submission is malformed: no items, or token counts that do not match the items.
     case invalidRequest(String)
-    /// At admission, the engine would need about `estimatedSeconds` to compute this request and the
-    /// work it would wait for, more than its deadline (`secondsLeft` away) allows; it was refused at
-    /// once rather than computed in part and then timed out (429). `retryAfterSeconds` (at least 1,
-    /// at most the time that was left) is how long the engine needs for the excess.
-    case deadlineUnreachable(estimatedSeconds: Double, secondsLeft: Double, retryAfterSeconds: Int)
+    /// At admission, the request needs `engineSeconds` of engine time before its deadline (`secondsLeft`
+    /// away) and the requests already admitted leave only `freeEngineSeconds` of it; it was refused at
+    /// once rather than computed in part and then timed out (429). `retryAfterSeconds` (at least 1, at
+    /// most the time that was left) is when enough of the engine is expected to be free again.
+    case deadlineUnreachable(engineSeconds: Double, freeEngineSeconds: Double, secondsLeft: Double, retryAfterSeconds: Int)
     /// The request's deadline passed before all of its items were computed (504).
     case deadlineExceeded
     /// The request was cancelled (its client went away); its queued items were dropped.

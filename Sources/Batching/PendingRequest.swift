@@ -4,6 +4,8 @@
 struct PendingRequest<Item, Output> {
     let arrival: ContinuousClock.Instant
     let deadline: ContinuousClock.Instant
+    /// When its pace has all of its items handed to the engine (BatchQueue+Pacing.swift).
+    let paceEnd: ContinuousClock.Instant
     let items: [Item]
     let tokenCounts: [Int]
     /// `tokenPrefix[i]` is the sum of `tokenCounts[..<i]`, so any run of items costs O(1) to price.
@@ -21,6 +23,7 @@ struct PendingRequest<Item, Output> {
     ) {
         self.arrival = arrival
         self.deadline = deadline
+        paceEnd = arrival + (deadline - arrival) * DeadlinePacing.windowShare
         self.items = items
         self.tokenCounts = tokenCounts
         var prefix = [0]
@@ -37,20 +40,32 @@ struct PendingRequest<Item, Output> {
     /// Tokens of the next queued item; nil once every item has been handed to the engine.
     var nextQueuedTokenCount: Int? { nextQueued < items.count ? tokenCounts[nextQueued] : nil }
 
-    /// Some of its items went to an earlier batch than the next one: it takes turns batch after batch.
-    var spansBatches: Bool { nextQueued > 0 }
-
     /// Tokens of all of the request's items.
     var totalTokens: Int { tokenPrefix[tokenPrefix.count - 1] }
 
-    /// Tokens of the next `count` queued items (all of them when fewer are queued).
-    func tokensOfNextQueued(_ count: Int) -> Int {
-        let end = nextQueued + min(max(count, 0), queuedItems)
-        return tokenPrefix[end] - tokenPrefix[nextQueued]
+    /// Its pace says its next queued item should have gone to the engine by `instant`: the tokens due
+    /// by then, on a straight line from nothing at its arrival to all of them at its pace end, cover
+    /// that item besides those already handed out. Never while nothing is queued.
+    func isBehindPace(at instant: ContinuousClock.Instant) -> Bool {
+        guard let next = nextQueuedTokenCount, instant > arrival else { return false }
+        let fraction = instant >= paceEnd ? 1 : (instant - arrival).secondsValue / (paceEnd - arrival).secondsValue
+        let due = Int((Double(totalTokens) * fraction).rounded(.down))
+        return due - (totalTokens - queuedTokens) >= next
+    }
+
+    /// When the engine rate its pace books ends: its pace end, or its deadline once that has passed.
+    func bookingEnd(now: ContinuousClock.Instant) -> ContinuousClock.Instant { paceEnd > now ? paceEnd : deadline }
+
+    /// The engine rate its pace books from `now` until `bookingEnd`, in tokens per second: its queued
+    /// tokens over the time left to that end (never less than a millisecond).
+    func bookedRate(now: ContinuousClock.Instant) -> Double {
+        guard queuedTokens > 0 else { return 0 }
+        return Double(queuedTokens) / max((bookingEnd(now: now) - now).secondsValue, 0.001)
     }
 
     /// Hands the next queued item to a batch and returns its index. Items leave in item order, one
-    /// per call: the queue gives each request one item per turn (see BatchQueue+Cutting.swift).
+    /// per call: a round-robin turn takes one, a request behind its pace as many as it needs
+    /// (BatchQueue+Cutting.swift, BatchQueue+Pacing.swift).
     mutating func takeNext() -> Int {
         precondition(nextQueued < items.count, "takeNext with no item queued")
         let index = nextQueued

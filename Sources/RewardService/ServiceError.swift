@@ -33,9 +33,9 @@ public enum ServiceError: Error, Equatable {
     case requestTooLarge(String)
     /// The queue is full right now (429 + `Retry-After`).
     case overloaded
-    /// The engine cannot compute the request before its deadline with the work already queued: refused
-    /// at admission (429, type `overloaded`, + a `Retry-After` of its own from the estimate).
-    case deadlineUnreachable(estimatedSeconds: Double, secondsLeft: Double, retryAfterSeconds: Int)
+    /// The engine cannot compute the request before its deadline beside the work already admitted:
+    /// refused at admission (429, type `overloaded`, + a `Retry-After` of its own from the bookings).
+    case deadlineUnreachable(engineSeconds: Double, freeEngineSeconds: Double, secondsLeft: Double, retryAfterSeconds: Int)
     /// The model is not loaded and warmed up yet (503 + `Retry-After`).
     case notReady
     /// The service is shutting down (503 + `Retry-After`).
@@ -105,10 +105,11 @@ public enum ServiceError: Error, Equatable {
             "model \"\(requested)\" is not served; served models: \(served.joined(separator: ", "))"
         case .methodNotAllowed(let method, let path, _): "\(method) is not allowed on \(path)"
         case .overloaded: "the queue is full; retry later"
-        case .deadlineUnreachable(let estimated, let left, let retryAfter):
-            "the engine is too busy to compute this request before its deadline: it would need about "
-                + "\(Self.roundedSeconds(estimated)) s with the work queued now, and the deadline is "
-                + "\(Self.roundedSeconds(left)) s away; retry in \(retryAfter) s, or send fewer pairs"
+        case .deadlineUnreachable(let needed, let free, let left, let retryAfter):
+            "the engine is too busy to compute this request before its deadline: it needs about "
+                + "\(Self.roundedSeconds(needed)) s of engine time, and the requests already admitted leave "
+                + "\(Self.roundedSeconds(free)) s free before the deadline, \(Self.roundedSeconds(left)) s away; "
+                + "retry in \(retryAfter) s, or send fewer pairs"
         case .notReady: "the model is not ready yet; retry later"
         case .draining: "the server is shutting down; retry on another replica"
         case .deadlineExceeded: "the request was not computed before its deadline"
@@ -122,7 +123,7 @@ public enum ServiceError: Error, Equatable {
         var headers: HTTPHeaders = [:]
         switch self {
         case .overloaded, .notReady, .draining: headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
-        case .deadlineUnreachable(_, _, let retryAfter): headers.add(name: "Retry-After", value: "\(retryAfter)")
+        case .deadlineUnreachable(_, _, _, let retryAfter): headers.add(name: "Retry-After", value: "\(retryAfter)")
         case .protocolError(let status, _) where status == .serviceUnavailable:
             headers.add(name: "Retry-After", value: "\(retryAfterSeconds)")
         case .methodNotAllowed(_, _, let allow): headers.add(name: "Allow", value: allow)
@@ -136,8 +137,9 @@ public enum ServiceError: Error, Equatable {
     init(_ error: BatchingError) {
         switch error {
         case .overloaded: self = .overloaded
-        case .deadlineUnreachable(let estimated, let left, let retryAfter):
-            self = .deadlineUnreachable(estimatedSeconds: estimated, secondsLeft: left, retryAfterSeconds: retryAfter)
+        case .deadlineUnreachable(let needed, let free, let left, let retryAfter):
+            self = .deadlineUnreachable(
+                engineSeconds: needed, freeEngineSeconds: free, secondsLeft: left, retryAfterSeconds: retryAfter)
         case .requestTooLarge(let items, let tokens):
             self = .requestTooLarge(
                 "the request's \(items) pairs (\(tokens) tokens) exceed the queue's bounds on their own")

@@ -1,7 +1,7 @@
 // A seeded random walk over the queue state machine: many requests of random sizes, random
 // cancellations and deadlines, up to two batches running at once and finishing in any order,
-// some failing. A reference model of the round-robin cutting, kept the plain way (arrays, linear
-// scans), must agree with every decision: what expired, idle or wait (and until when), and each
+// some failing. A reference model of the cutting (deadline pacing, then round-robin turns), kept the
+// plain way (arrays, linear scans), must agree with every decision: what expired, idle or wait (and until when), and each
 // batch item by item. Every request must end exactly once, survivors with exactly their own
 // outputs in item order; no batch may break its limits, hold an item of an expired request or
 // give unfair shares; counters, rotation and stale entries must agree after every step; and the
@@ -28,18 +28,31 @@ import Testing
         #expect(walk.outcomes["cancelled", default: 0] > 0 && walk.outcomes["expired", default: 0] > 0)
         #expect(walk.outcomes["failed", default: 0] > 0 && walk.outcomes["overloaded", default: 0] > 0)
         #expect(walk.outcomes["waited", default: 0] > 0)
+        #expect(walk.outcomes["paced", default: 0] > 10)
         #expect(walk.largestBatch > 1)
         // Batches where one request's items are interleaved with another's: the turns really happen.
         #expect(walk.outcomes["interleaved", default: 0] > 10)
     }
 }
 
-/// What the queue should hold and cut: round-robin by item as BatchQueue+Cutting.swift documents it.
+/// What the queue should hold and cut: paced items, then round-robin by item, as
+/// BatchQueue+Pacing.swift and BatchQueue+Cutting.swift document them (the walk's queue has no engine
+/// rate, so a batch's pace is taken at the instant it is cut).
 private struct ReferenceQueue {
     struct Waiting {
         var tags: ArraySlice<Tag>
         var tokens: ArraySlice<Int>
         let arrival: ContinuousClock.Instant
+        let paceEnd: ContinuousClock.Instant
+        let totalTokens: Int
+
+        /// Tokens due by `instant` on a straight line from arrival to pace end, less those handed out.
+        func deficit(at instant: ContinuousClock.Instant) -> Int {
+            guard instant > arrival else { return Int.min }
+            let fraction = instant >= paceEnd ? 1 : (instant - arrival).secondsValue / (paceEnd - arrival).secondsValue
+            let handed = totalTokens - tokens.reduce(0, +)
+            return Int((Double(totalTokens) * fraction).rounded(.down)) - handed
+        }
     }
 
     let limits: BatchLimits
@@ -50,8 +63,12 @@ private struct ReferenceQueue {
     var queuedItems: Int { waiting.values.reduce(0) { $0 + $1.tags.count } }
     var queuedTokens: Int { waiting.values.reduce(0) { $0 + $1.tokens.reduce(0, +) } }
 
-    mutating func admit(_ id: RequestID, tags: [Tag], tokens: [Int], arrival: ContinuousClock.Instant) {
-        waiting[id] = Waiting(tags: tags[...], tokens: tokens[...], arrival: arrival)
+    mutating func admit(
+        _ id: RequestID, tags: [Tag], tokens: [Int], arrival: ContinuousClock.Instant, deadline: ContinuousClock.Instant
+    ) {
+        waiting[id] = Waiting(
+            tags: tags[...], tokens: tokens[...], arrival: arrival,
+            paceEnd: arrival + (deadline - arrival) * DeadlinePacing.windowShare, totalTokens: tokens.reduce(0, +))
         rotation.append(id)
     }
 
@@ -70,11 +87,31 @@ private struct ReferenceQueue {
         return now < release ? release : nil
     }
 
-    /// One item per turn from the head of the rotation, which then goes to the back if it has more;
-    /// the first turn that does not fit ends the batch, unless the batch is still empty.
-    mutating func cut() -> [Tag] {
+    /// First the items of requests a whole item behind their pace, earliest pace end first,
+    /// within half the item cap and token budget; then one item per turn from the head of the
+    /// rotation, which then goes to the back if it has more; the first item that does not fit ends
+    /// each part, unless the batch is still empty. Returns the batch and how many items were paced.
+    mutating func cut(now: ContinuousClock.Instant) -> (items: [Tag], paced: Int) {
         var batch: [Tag] = []
         var tokens = 0
+        let itemRoom = max(1, limits.maxBatchItems / 2)
+        let tokenRoom = max(1, limits.maxBatchTokens / 2)
+        let behind = waiting.filter { $0.value.deficit(at: now) >= $0.value.tokens.first! }
+            .sorted { ($0.value.paceEnd, $0.key) < ($1.value.paceEnd, $1.key) }.map(\.key)
+        pacing: for id in behind {
+            while var request = waiting[id], let tag = request.tags.first, let next = request.tokens.first,
+                request.deficit(at: now) >= next
+            {
+                if !batch.isEmpty && (batch.count >= itemRoom || tokens + next > tokenRoom) { break pacing }
+                batch.append(tag)
+                tokens += next
+                request.tags.removeFirst()
+                request.tokens.removeFirst()
+                waiting[id] = request.tags.isEmpty ? nil : request
+                if request.tags.isEmpty { rotation.removeAll { $0 == id } }
+            }
+        }
+        let paced = batch.count
         while batch.count < limits.maxBatchItems, let id = rotation.first, var request = waiting[id],
             let tag = request.tags.first, let next = request.tokens.first
         {
@@ -87,7 +124,7 @@ private struct ReferenceQueue {
             waiting[id] = request.tags.isEmpty ? nil : request
             if !request.tags.isEmpty { rotation.append(id) }
         }
-        return batch
+        return (batch, paced)
     }
 }
 
@@ -147,7 +184,7 @@ private struct RandomWalk {
             #expect(unfinished[id] == nil)
             unfinished[id] = (items, deadline)
             deadlineOfTag[nextRequest] = deadline
-            model.admit(id, tags: items, tokens: tokens, arrival: now)
+            model.admit(id, tags: items, tokens: tokens, arrival: now, deadline: deadline)
         case .rejected(let error):
             outcomes[error.kind, default: 0] += 1
             #expect(queue.stats == before)
@@ -182,14 +219,16 @@ private struct RandomWalk {
             outcomes["waited", default: 0] += 1
         case .run(let batch):
             #expect(expectedWait == nil, "ran although the batch should wait until \(String(describing: expectedWait))")
-            check(batch, waiting: Set(model.rotation))
+            check(batch)
             running.append(batch)
         }
     }
 
     /// The batch is the reference's, within its limits, free of expired work and fairly shared.
-    mutating func check(_ batch: Batch<Tag>, waiting: Set<RequestID>) {
-        #expect(batch.items == model.cut())
+    mutating func check(_ batch: Batch<Tag>) {
+        let expected = model.cut(now: now)
+        #expect(batch.items == expected.items)
+        if expected.paced > 0 { outcomes["paced", default: 0] += 1 }
         largestBatch = max(largestBatch, batch.items.count)
         #expect(batch.items.count <= Self.limits.maxBatchItems)
         #expect(batch.tokenCount <= Self.limits.maxBatchTokens || batch.items.count == 1)
@@ -201,17 +240,19 @@ private struct RandomWalk {
         if zip(requests, requests.dropFirst()).contains(where: { $0 != $1 }) && Set(requests).count < requests.count {
             outcomes["interleaved", default: 0] += 1
         }
-        checkFairShares(batch, waiting: waiting)
+        checkFairShares(batch.items.dropFirst(expected.paced))
     }
 
-    /// Round-robin shares: among requests that were waiting and still are, shares differ by at most
-    /// one (a request left out entirely means nobody got two), and no request got more than that.
-    func checkFairShares(_ batch: Batch<Tag>, waiting: Set<RequestID>) {
+    /// Round-robin shares of the items after the paced ones: among requests that had a turn coming and
+    /// still do, shares differ by at most one (a request left out entirely means nobody got two), and no
+    /// request got more than that.
+    func checkFairShares(_ turns: ArraySlice<Tag>) {
         let number = { (id: RequestID) in unfinished[id]?.items.first?.request }
-        var shares = Dictionary(uniqueKeysWithValues: waiting.compactMap(number).map { ($0, 0) })
-        for item in batch.items { shares[item.request, default: 0] += 1 }
+        let waiting = Set(turns.map(\.request)).union(model.rotation.compactMap(number))
+        var shares = Dictionary(uniqueKeysWithValues: waiting.map { ($0, 0) })
+        for item in turns { shares[item.request, default: 0] += 1 }
         guard let least = model.rotation.compactMap(number).compactMap({ shares[$0] }).min() else { return }
-        #expect(shares.values.allSatisfy { $0 <= least + 1 }, "unfair shares \(shares) in \(batch.items)")
+        #expect(shares.values.allSatisfy { $0 <= least + 1 }, "unfair shares \(shares) in \(turns)")
     }
 
     mutating func finishOne() {
@@ -245,10 +286,10 @@ private struct RandomWalk {
 
     /// Counters, the rotation with its stale entries, and the next deadline agree with the record.
     func checkBookkeeping() {
-        let live = queue.rotation.filter { queue.requests[$0] != nil }
+        let live = queue.rotation.filter { !queue.isStaleInRotation($0) }
         #expect(live == model.rotation)
         #expect(queue.rotation.count - live.count == queue.staleInRotation)
-        #expect(queue.rotation.first.map { queue.requests[$0] != nil } ?? true, "a stale id heads the rotation")
+        #expect(queue.rotation.first.map { !queue.isStaleInRotation($0) } ?? true, "a stale id heads the rotation")
         var expected = BatchQueueStats()
         expected.queuedItems = model.queuedItems
         expected.queuedTokens = model.queuedTokens
