@@ -16,9 +16,9 @@ public struct BatchLimits: Sendable, Equatable {
     /// Most tokens waiting in the queue. A request bigger than either queue bound on its own is
     /// rejected as `requestTooLarge`, even when the queue is empty: the bounds are hard.
     public var maxQueuedTokens: Int
-    /// The engine's seconds per token as measured at start-up: the first value of the estimate behind
-    /// deadline-aware admission (BatchQueue+Deadline.swift), which then follows each batch's measured
-    /// time. nil turns that admission off; the queue bounds above still apply.
+    /// The engine's seconds per token as measured at start-up: the first value of the rate that
+    /// deadline-aware admission books against (BatchQueue+Deadline.swift), which then follows each
+    /// batch's measured time. nil turns that admission off; the queue bounds above still apply.
     public var engineSecondsPerToken: Double?
 
     public init(

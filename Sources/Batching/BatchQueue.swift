@@ -68,16 +68,16 @@ public struct BatchQueue<Item, Output> {
     /// Queues all of a request's items, or none. `tokenCounts[i]` is the token count of `items[i]`.
     /// Checks, in order: shutting down; malformed; deadline already passed; larger than the queue
     /// bounds on its own (`requestTooLarge`, so the bounds hold even for an empty queue); no room
-    /// now (`overloaded`); with `estimatingDeadline` and an `engineRate`, more engine time than is free
-    /// before the deadline (`deadlineUnreachable`, BatchQueue+Deadline.swift). Pass `estimatingDeadline:
-    /// false` for a later part of a request already estimated whole. Rejection never touches what is
+    /// now (`overloaded`); with `checkingDeadline` and an `engineRate`, more engine time than is free
+    /// before the deadline (`deadlineUnreachable`, BatchQueue+Deadline.swift). Pass `checkingDeadline:
+    /// false` for a later part of a request already checked whole. Rejection never touches what is
     /// already queued.
     public mutating func admit(
         _ items: [Item],
         tokenCounts: [Int],
         deadline: ContinuousClock.Instant,
         now: ContinuousClock.Instant,
-        estimatingDeadline: Bool = true
+        checkingDeadline: Bool = true
     ) -> Admission {
         if isShuttingDown { return .rejected(.shuttingDown) }
         let tokens: Int
@@ -92,7 +92,7 @@ public struct BatchQueue<Item, Output> {
         if items.count > limits.maxQueuedItems - queuedItems || tokens > limits.maxQueuedTokens - queuedTokens {
             return .rejected(.overloaded)
         }
-        if estimatingDeadline, let refusal = deadlineRefusal(tokenCounts: tokenCounts, deadline: deadline, now: now) {
+        if checkingDeadline, let refusal = deadlineRefusal(tokenCounts: tokenCounts, deadline: deadline, now: now) {
             return .rejected(refusal)
         }
         requestsAdmitted += 1

@@ -46,13 +46,13 @@ public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Queues `items` (with `tokenCounts[i]` tokens for `items[i]`) and returns one output per item,
     /// in order. Throws `overloaded`, `requestTooLarge`, `invalidRequest`, `shuttingDown` or (when
-    /// `limits.engineSecondsPerToken` is set and `estimatingDeadline`) `deadlineUnreachable` at once,
+    /// `limits.engineSecondsPerToken` is set and `checkingDeadline`) `deadlineUnreachable` at once,
     /// `deadlineExceeded` when `deadline` passes first, `cancelled` when the calling task is
     /// cancelled (its queued items are dropped before compute), or `engineFailed`. A request fed in
-    /// parts is estimated whole with `checkDeadline` and its parts submitted with
-    /// `estimatingDeadline: false`, so it is not refused half computed.
+    /// parts is booked whole with `checkDeadline` and its parts submitted with
+    /// `checkingDeadline: false`, so it is not refused half computed.
     public func submit(
-        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, estimatingDeadline: Bool = true
+        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, checkingDeadline: Bool = true
     ) async throws(BatchingError) -> [Output] {
         if Task.isCancelled { throw .cancelled }
         let ticket = CancellationTicket()
@@ -60,7 +60,7 @@ public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<[Output], BatchingError>, Never>) in
                 let id = core.enqueue(
-                    items, tokenCounts: tokenCounts, deadline: deadline, estimatingDeadline: estimatingDeadline
+                    items, tokenCounts: tokenCounts, deadline: deadline, checkingDeadline: checkingDeadline
                 ) { result in
                     continuation.resume(returning: result)
                 }
@@ -82,7 +82,7 @@ public final class Batcher<Item: Sendable, Output: Sendable>: Sendable {
         deadline: ContinuousClock.Instant,
         completion: @escaping @Sendable (Result<[Output], BatchingError>) -> Void
     ) -> RequestID? {
-        core.enqueue(items, tokenCounts: tokenCounts, deadline: deadline, estimatingDeadline: true, completion: completion)
+        core.enqueue(items, tokenCounts: tokenCounts, deadline: deadline, checkingDeadline: true, completion: completion)
     }
 
     /// Throws what deadline-aware admission would refuse a request of these token counts with now

@@ -72,14 +72,14 @@ final class BatcherCore<Item: Sendable, Output: Sendable>: Sendable {
     // MARK: Requests
 
     func enqueue(
-        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, estimatingDeadline: Bool,
+        _ items: [Item], tokenCounts: [Int], deadline: ContinuousClock.Instant, checkingDeadline: Bool,
         completion: @escaping Completion
     ) -> RequestID? {
         var outbox = Outbox()
         let admission = state.withLock { state in
             let admission = state.queue.admit(
                 items, tokenCounts: tokenCounts, deadline: deadline, now: clock.now,
-                estimatingDeadline: estimatingDeadline)
+                checkingDeadline: checkingDeadline)
             switch admission {
             case .admitted(let id):
                 state.completions[id] = completion

@@ -1,11 +1,11 @@
 // The engine's cost per token, as deadline-aware admission sees it: a start-up measurement at first,
 // then an exponentially weighted moving average over the batches the engine has finished, so the
-// estimate follows the machine (other processes' load, longer or shorter inputs) within a few batches.
+// rate follows the machine (other processes' load, longer or shorter inputs) within a few batches.
 
 /// Seconds the engine spends per token, kept current from measured batches.
 public struct EngineRate: Sendable, Equatable {
     /// Weight of the newest batch. A fifth: about ten batches (a few seconds at saturation) carry most
-    /// of the estimate, so one slow batch (a page fault, a preempted core) moves it only a little.
+    /// of the average, so one slow batch (a page fault, a preempted core) moves it only a little.
     public static let newestBatchWeight = 0.2
 
     public private(set) var secondsPerToken: Double

@@ -44,8 +44,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Longest input in tokens, special tokens included (capped by the model's max_position_embeddings).")
     var maxLength: Int = 512
 
-    @Option(help: "Which end of the longer text loses tokens when a pair is too long.")
-    var truncationSide: TruncationSideChoice = .right
+    @Option(
+        help: """
+            Which end of the longer text loses tokens when a pair is too long (default: the model's \
+            tokenizer_config.json truncation_side, else right).
+            """)
+    var truncationSide: TruncationSideChoice?
 
     @Option(
         help: """
@@ -88,7 +92,7 @@ struct ModelOptions: ParsableArguments {
     var encodingOptions: EncodingOptions {
         EncodingOptions(
             maxLength: maxLength,
-            truncationSide: truncationSide == .left ? .left : .right,
+            truncationSide: truncationSide.map { $0 == .left ? .left : .right },
             typeIds: tokenTypeIds == .segments ? .segments : .zeros)
     }
 

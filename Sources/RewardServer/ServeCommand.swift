@@ -229,7 +229,7 @@ struct ServeCommand: AsyncParsableCommand {
             "model": self.model.modelValues.isEmpty ? self.model.model : self.model.modelValues.joined(separator: ","),
             "revision": self.model.revision, "threads": "\(self.model.threads)",
             "precision": self.model.precision.rawValue,
-            "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide.rawValue,
+            "maxLength": "\(self.model.maxLength)", "truncationSide": self.model.truncationSide?.rawValue ?? "tokenizer config",
             "tokenTypeIds": self.model.tokenTypeIds.rawValue, "drainTimeout": "\(drainTimeout)",
             "logLevel": logLevel.rawValue, "logFormat": logFormat.rawValue,
         ]

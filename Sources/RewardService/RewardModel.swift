@@ -7,11 +7,13 @@ import Tokenizer
 public struct EncodingOptions: Sendable, Equatable {
     /// Longest input in tokens, special tokens included; capped by the model's position table.
     public var maxLength: Int
-    public var truncationSide: TruncationSide
+    /// Which end of the longer text loses tokens; nil: tokenizer_config.json's `truncation_side`, as
+    /// transformers' `truncation=True` uses it, else the right.
+    public var truncationSide: TruncationSide?
     /// Zeros by default: both RewardModel versions were trained on one segment (DESIGN.md §2.3).
     public var typeIds: TypeIdMode
 
-    public init(maxLength: Int = 512, truncationSide: TruncationSide = .right, typeIds: TypeIdMode = .zeros) {
+    public init(maxLength: Int = 512, truncationSide: TruncationSide? = nil, typeIds: TypeIdMode = .zeros) {
         self.maxLength = maxLength
         self.truncationSide = truncationSide
         self.typeIds = typeIds
@@ -52,6 +54,8 @@ public final class RewardModel: Sendable {
     /// The effective limit: the smallest of the requested max length, the model's position count and
     /// tokenizer_config.json's model_max_length.
     public let maxLength: Int
+    /// The effective side: the requested one, else tokenizer_config.json's, else the right.
+    public let truncationSide: TruncationSide
 
     /// `threads`: the cores the engine may use (OpenBLAS and the work between its products).
     /// `precision`: `.int8` quantises the encoder's linear layers at load.
@@ -72,6 +76,7 @@ public final class RewardModel: Sendable {
         self.options = options
         // tokenizer_config.json's model_max_length is the limit transformers' `truncation=True` cuts to.
         maxLength = min(options.maxLength, engine.config.maxSequenceLength, tokenizer.limits.modelMaxLength ?? .max)
+        truncationSide = options.truncationSide ?? tokenizer.limits.truncationSide ?? .right
     }
 
     /// The pair as the model's own tokenizer frames it (`[CLS] prompt [SEP] response [SEP]` for BERT,
@@ -84,7 +89,7 @@ public final class RewardModel: Sendable {
     public func encode(
         prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool
     ) throws -> Encoding {
-        let truncation = truncate ? Truncation(maxLength: maxLength, side: options.truncationSide) : nil
+        let truncation = truncate ? Truncation(maxLength: maxLength, side: truncationSide) : nil
         let encoding: Encoding
         do {
             encoding = try tokenizer.encode(

@@ -19,12 +19,12 @@ final class ScoringQueue: Sendable {
     /// Raw logits for `encodings`, in order; `.clientDisconnected` when the task is cancelled first.
     /// A request whose deadline the engine cannot meet is refused at once (429 + Retry-After).
     func rawLogits(
-        _ encodings: [Encoding], deadline: ContinuousClock.Instant, estimatingDeadline: Bool = true
+        _ encodings: [Encoding], deadline: ContinuousClock.Instant, checkingDeadline: Bool = true
     ) async throws(ServiceError) -> [[Float]] {
         do {
             return try await batcher.submit(
                 encodings, tokenCounts: encodings.map(\.ids.count), deadline: deadline,
-                estimatingDeadline: estimatingDeadline)
+                checkingDeadline: checkingDeadline)
         } catch {
             throw ServiceError(error)
         }
@@ -57,7 +57,7 @@ final class ScoringQueue: Sendable {
                 tokens += encodings[end].ids.count
                 end += 1
             }
-            scores += try await rawLogits(Array(encodings[start..<end]), deadline: deadline, estimatingDeadline: false)
+            scores += try await rawLogits(Array(encodings[start..<end]), deadline: deadline, checkingDeadline: false)
             start = end
         }
         return scores

@@ -133,7 +133,7 @@ private func seconds(_ value: Double) -> ContinuousClock.Instant { origin + .mil
     @Test func partsOfARequestAlreadyEstimatedWholeAndQueuesWithoutARateAreNotEstimated() {
         var queue = estimatingQueue()
         let part = queue.admit(
-            tags(1, count: 2), tokenCounts: [500, 500], deadline: seconds(10), now: at(0), estimatingDeadline: false)
+            tags(1, count: 2), tokenCounts: [500, 500], deadline: seconds(10), now: at(0), checkingDeadline: false)
         #expect(part.id != nil)
         var plain = makeQueue(maxBatchTokens: 1000)
         #expect(plain.deadlineRefusal(tokenCounts: [1_000_000], deadline: seconds(1), now: at(0)) == nil)
