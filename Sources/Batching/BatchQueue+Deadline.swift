@@ -6,8 +6,9 @@
 // the requests' rates together may use half of the engine's measured rate (`engineRate`): a new
 // request is admitted when its own rate (its tokens over three quarters of the time to its deadline)
 // fits in what the others leave of that half. Once admitted, a request's rate stays the same while it
-// keeps its pace and only ends when it is done, so the booked rates never add up to more than the half
-// they were admitted against, and every request's paced items fit in the paced half of the batches.
+// keeps its pace and only ends when it is done, so the booked rates stay within the half they were
+// admitted against (unless the engine slows down, or single pairs are admitted beyond it, below), and
+// every request's paced items fit in the paced half of the batches.
 // The booking leans towards refusing: round-robin turns give requests more than their pace whenever
 // batches have room, so most finish well before their pace end, yet each stays booked until it does.
 //
@@ -26,9 +27,9 @@ extension BatchQueue {
     /// `deadlineUnreachable` when a request with these token counts, admitted now, would book more of
     /// the engine than the pending requests leave free and is not a single item whose first turn comes
     /// in time (see above); nil when it is admitted, or when deadline-aware admission is off (no
-    /// `engineRate`). The Retry-After is the time until enough of
-    /// the bookings have ended for the same request, with the same time to its deadline, to fit: at
-    /// least 1 s and at most the time that was left.
+    /// `engineRate`). The Retry-After is the time until enough of the bookings have ended for the same
+    /// request, with the same time to its deadline, to fit: at least 1 s and at most the time that was
+    /// left.
     public func deadlineRefusal(
         tokenCounts: [Int], deadline: ContinuousClock.Instant, now: ContinuousClock.Instant
     ) -> BatchingError? {

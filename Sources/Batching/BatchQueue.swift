@@ -145,7 +145,7 @@ public struct BatchQueue<Item, Output> {
     mutating func dropStaleEntries() {
         if staleInRotation > 32 && staleInRotation * 2 > rotation.count {
             let requests = requests
-            rotation.removeAll { (requests[$0]?.queuedItems ?? 0) == 0 }
+            rotation.removeAll { Self.isStale($0, among: requests) }
             staleInRotation = 0
         }
         while let head = rotation.first, isStaleInRotation(head) {
@@ -159,7 +159,11 @@ public struct BatchQueue<Item, Output> {
     }
 
     /// A rotation entry is live while its request has items queued.
-    func isStaleInRotation(_ id: RequestID) -> Bool { (requests[id]?.queuedItems ?? 0) == 0 }
+    func isStaleInRotation(_ id: RequestID) -> Bool { Self.isStale(id, among: requests) }
+
+    private static func isStale(_ id: RequestID, among requests: [RequestID: PendingRequest<Item, Output>]) -> Bool {
+        (requests[id]?.queuedItems ?? 0) == 0
+    }
 
     private static func validatedTokenTotal(items: Int, tokenCounts: [Int]) -> Result<Int, BatchingError> {
         guard items > 0 else { return .failure(.invalidRequest("a request needs at least one item")) }
