@@ -15,11 +15,11 @@
 // O(pending requests) per batch.
 
 /// The shares behind deadline pacing.
-public enum DeadlinePacing {
+enum DeadlinePacing {
     /// How far from its arrival to its deadline a request's pace runs.
-    public static let windowShare = 0.75
+    static let windowShare = 0.75
     /// How much of each batch, and of the engine's rate, paced items may take.
-    public static let batchShare = 0.5
+    static let batchShare = 0.5
 }
 
 extension BatchQueue {

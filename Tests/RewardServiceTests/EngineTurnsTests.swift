@@ -64,13 +64,14 @@ private final class SharedLog: Sendable {
 
 @Test func aFloodOnOneModelDoesNotDelayAnotherModelsBatchPastTheRunningOne() async throws {
     let log = SharedLog()
-    let flooded = LoggingModel(name: "flooded", log: log)
-    let quiet = LoggingModel(name: "quiet", log: log)
+    let floodedFake = FakeScoringModel()
+    let flooded = HookedModel(floodedFake, beforeBatch: { log.entries.withLock { $0.append("flooded") } })
+    let quiet = HookedModel(FakeScoringModel(), beforeBatch: { log.entries.withLock { $0.append("quiet") } })
     let service = RewardService(
         models: [ModelEntry(name: "flooded", model: flooded), ModelEntry(name: "quiet", model: quiet)],
         configuration: testConfiguration { $0.batching.maxBatchItems = 2 }, logger: quietLogger)
     service.markReady()
-    flooded.inner.hold()
+    floodedFake.hold()
 
     // 40 one-pair requests on the flooded model: the first batch is held in the engine, the rest queue.
     let floodTasks = (0..<40).map { index in
@@ -79,7 +80,7 @@ private final class SharedLog: Sendable {
                 post("/score", json: #"{"model": "flooded", "prompt": "flood \#(index)", "response": "r"}"#))
         }
     }
-    #expect(await eventually { flooded.inner.batchesInEngine == 1 })
+    #expect(await eventually { floodedFake.batchesInEngine == 1 })
     #expect(await eventually { service.state.models.all[0].queue.batcher.stats.queuedItems >= 20 })
 
     let quietTask = Task {
@@ -88,7 +89,7 @@ private final class SharedLog: Sendable {
     #expect(await eventually { service.state.models.turns.waitingModels == [1] })
     // One pass at a time: the quiet model waits for its turn instead of running beside the held batch.
     #expect(log.entries.withLock { $0 } == ["flooded"])
-    flooded.inner.release()
+    floodedFake.release()
 
     let quietResponse = await quietTask.value
     #expect(quietResponse.status == .ok)
@@ -99,27 +100,4 @@ private final class SharedLog: Sendable {
     #expect(order.filter { $0 == "quiet" }.count == 1)
     #expect(order.filter { $0 == "flooded" }.count >= 20)
     await service.drainQueue()
-}
-
-/// A fake model that writes its name into the shared log for every batch it computes.
-private final class LoggingModel: ScoringModel {
-    let name: String
-    let inner = FakeScoringModel()
-    let log: SharedLog
-
-    init(name: String, log: SharedLog) {
-        self.name = name
-        self.log = log
-    }
-
-    var modelDescription: ModelDescription { inner.modelDescription }
-
-    func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding {
-        try inner.encode(prompt: prompt, response: response, truncate: truncate, stopIf: shouldStop)
-    }
-
-    func rawScores(_ encodings: [Encoding]) throws -> [Float] {
-        log.entries.withLock { $0.append(name) }
-        return try inner.rawScores(encodings)
-    }
 }

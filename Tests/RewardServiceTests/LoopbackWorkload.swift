@@ -6,25 +6,26 @@ import Tokenizer
 
 @testable import RewardService
 
-/// The real tiny model, with each batch slowed down by `delay` so a burst can fill the queue.
-final class SlowedModel: ScoringModel {
-    let model: RewardModel
-    let delay: TimeInterval
+/// Another model with `beforeBatch` run ahead of every batch it computes: to slow batches down so a
+/// burst can fill the queue, or to record which model computed when.
+final class HookedModel: ScoringModel {
+    let inner: any ScoringModel
+    let beforeBatch: @Sendable () -> Void
 
-    init(_ model: RewardModel, delay: TimeInterval) {
-        self.model = model
-        self.delay = delay
+    init(_ inner: any ScoringModel, beforeBatch: @escaping @Sendable () -> Void) {
+        self.inner = inner
+        self.beforeBatch = beforeBatch
     }
 
-    var modelDescription: ModelDescription { model.modelDescription }
+    var modelDescription: ModelDescription { inner.modelDescription }
 
     func encode(prompt: String, response: String, truncate: Bool, stopIf shouldStop: () -> Bool) throws -> Encoding {
-        try model.encode(prompt: prompt, response: response, truncate: truncate, stopIf: shouldStop)
+        try inner.encode(prompt: prompt, response: response, truncate: truncate, stopIf: shouldStop)
     }
 
     func rawScores(_ encodings: [Encoding]) throws -> [Float] {
-        Thread.sleep(forTimeInterval: delay)
-        return try model.rawScores(encodings)
+        beforeBatch()
+        return try inner.rawScores(encodings)
     }
 }
 

@@ -52,7 +52,7 @@ import Testing
     }
     let alone = try AloneScores(model, pairs: plans.flatMap { $0.flatMap(\.pairs) })
     let runner = try ServiceRunner.start(
-        model: SlowedModel(model, delay: 0.005), configuration: configuration, logger: quietLogger)
+        model: HookedModel(model, beforeBatch: { Thread.sleep(forTimeInterval: 0.005) }), configuration: configuration, logger: quietLogger)
     let port = runner.port
     let statuses = Box<[Int: Int]>([:])
     let problems = ErrorList()
