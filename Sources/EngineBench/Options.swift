@@ -33,6 +33,7 @@ struct Options {
                 sgemmRepeats = 3
                 sizes = ["fixed32": 16, "fixed128": 4, "fixed512": 1, "mixed": 6]
             case "--repeats": repeats = Int(it.next() ?? "") ?? repeats
+            case "--latency-runs": latencyRuns = Int(it.next() ?? "") ?? latencyRuns
             case "--threads": threads = Int(it.next() ?? "") ?? threads
             case "--mixed-count": sizes["mixed"] = Int(it.next() ?? "") ?? 32
             case "--seed": seed = UInt64(it.next() ?? "") ?? seed
