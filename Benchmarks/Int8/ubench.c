@@ -3,7 +3,8 @@
 // same ISA. Weights come from COPIES (default 24) packed copies in turn, so they stream from memory as in
 // a forward pass (COPIES=1 keeps them in cache).
 //   ubench [rows=128] [threads=1] [repetitions=50] [isa=best: 0 portable, 1 avx2, 2 avx512vnni]
-// prints the best and mean time of each product and the layer's GMAC/s for both.
+// prints the best and mean time of each product and the layer's GMAC/s for both, then the time to quantise
+// the rows (int16 codes, uint8 codes, uint8 codes gathered through a channel list with multipliers).
 #include "U8Kernels.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -65,6 +66,32 @@ static double time_product(job base, void *const *copies, int count, int threads
     return sum / reps;
 }
 
+/// Best time over `reps` of quantising m rows of k inputs: 0 int16 codes, 1 uint8 codes, 2 uint8 gathered.
+static double time_quantize(rk_q8_isa isa, int kind, size_t m, size_t k, const float *x, int reps) {
+    uint32_t *channels = malloc(k * 4);
+    float *multiplier = malloc(k * 4);
+    for (size_t i = 0; i < k; i++) {
+        channels[i] = (uint32_t)(i * 7 % k);
+        multiplier[i] = 1.25f;
+    }
+    int16_t *q16 = malloc(rk_q8_padded_inputs(k) * 2);
+    uint8_t *q8 = malloc(rk_u8_padded_inputs(k));
+    int32_t zero;
+    double best = 1e9;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        for (size_t i = 0; i < m; i++) {
+            if (kind == 0) rk_q8_quantize_row(isa, x + i * k, k, q16);
+            else rk_u8_quantize_row(isa, x + i * k, k, kind == 2 ? channels : NULL, kind == 2 ? multiplier : NULL,
+                                    q8, &zero);
+        }
+        double dt = now() - t0;
+        if (dt < best) best = dt;
+    }
+    free(channels), free(multiplier), free(q16), free(q8);
+    return best;
+}
+
 int main(int argc, char **argv) {
     size_t m = argc > 1 ? (size_t)atoi(argv[1]) : 128;
     int threads = argc > 2 ? atoi(argv[2]) : 1;
@@ -113,6 +140,10 @@ int main(int argc, char **argv) {
             layer_time[v] += mean[v] * (s == 0 ? 4 : 1);
         }
         layer_mac += mac * (s == 0 ? 4 : 1);
+        if (s != 1) // the two input widths
+            printf("quantise %zu rows of %zu: int16 %.1f us, uint8 %.1f us, uint8 gathered %.1f us\n", m, k,
+                   time_quantize(isa, 0, m, k, x, reps) * 1e6, time_quantize(isa, 1, m, k, x, reps) * 1e6,
+                   time_quantize(isa, 2, m, k, x, reps) * 1e6);
     }
     printf("layer (4x768x768 + 768x3072 + 3072x768), threads=%d isa=%d: rk_q8_gemm %.3f ms (%.1f GMAC/s), "
            "rk_u8_gemm %.3f ms (%.1f GMAC/s), %.2fx\n",

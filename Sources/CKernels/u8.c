@@ -127,8 +127,17 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i code8(__m25
     return _mm256_cvtps_epi32(r);
 }
 
+/// Rows up to this many inputs are gathered once into a stack buffer (16 KB) rather than with vgatherdps in
+/// both passes, which measured about twice as slow.
+#define U8_GATHER_BUFFER 4096
+
 __attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, size_t k, const uint32_t *channels,
                                                                const float *multiplier, uint8_t *q, int32_t *zero) {
+    if (channels && k <= U8_GATHER_BUFFER) {
+        float row[U8_GATHER_BUFFER];
+        for (size_t i = 0; i < k; i++) row[i] = x[channels[i]];
+        return quantize_row_avx2(row, k, NULL, multiplier, q, zero);
+    }
     __m256 low8 = _mm256_setzero_ps(), high8 = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 8 <= k; i += 8) {

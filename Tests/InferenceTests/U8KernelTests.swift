@@ -245,9 +245,10 @@ private func quantize(_ x: [Float], k: Int? = nil, channels: [UInt32]? = nil, mu
 
     @Test func quantisationGathersAndScalesChannels() {
         var rng = SplitMix64(seed: 23)
-        let source = (0..<1000).map { _ in rng.nextNormal() }
-        for k in [1, 7, 31, 32, 33, 385, 768] {
-            let channels = (0..<k).map { _ in UInt32(rng.next() % 1000) }
+        let source = (0..<6000).map { _ in rng.nextNormal() }
+        // Up to 4,096 inputs the vector path gathers into a buffer once, above that in both passes.
+        for k in [1, 7, 31, 32, 33, 385, 768, 4096, 4097, 5000] {
+            let channels = (0..<k).map { _ in UInt32(rng.next() % 6000) }
             let multiplier = (0..<k).map { _ in rng.nextNormal() }
             let gathered = channels.map { source[Int($0)] }
             #expect(quantize(source, k: k, channels: channels) == quantize(gathered), "k \(k)")
