@@ -10,6 +10,7 @@
 // No int32 sum can overflow for k ≤ 133,674: |Σ q·w| ≤ 255 · 63 · k < 2^31. The zero-point correction
 // acc − zero · column_sum = Σ (q − zero) · w has |q − zero| ≤ 255 (both within 0..255), so it and
 // zero · column_sum obey the same bound.
+// The three paths stay in one file (longer than most) so their arithmetic can be read side by side.
 #include "U8Kernels.h"
 #include "rounding.h"
 
