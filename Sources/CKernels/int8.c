@@ -10,6 +10,7 @@
 //   AVX-512 VNNI: vpdpwssd does both in one instruction (the non-saturating form).
 //   Portable: plain C over the same panels.
 #include "Int8Kernels.h"
+#include "rounding.h"
 
 #include <math.h>
 #include <string.h>
@@ -52,10 +53,6 @@ int32_t rk_q8_activation_limit(size_t k) {
     size_t limit = (size_t)INT32_MAX / (127 * kp);
     return limit < RK_Q8_MAX_ACTIVATION ? (int32_t)limit : RK_Q8_MAX_ACTIVATION;
 }
-
-/// Round half to even of a value within ±2^22: adding and subtracting 1.5 · 2^23 leaves the float
-/// rounded to an integer in the default rounding mode, without a libm call.
-static inline float round_even(float v) { return (v + 12582912.f) - 12582912.f; }
 
 void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale) {
     size_t kp = rk_q8_padded_inputs(k);

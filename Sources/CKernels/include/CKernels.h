@@ -26,6 +26,8 @@ void rk_gemm(rk_isa isa, size_t m, size_t k, const float *a, size_t lda, const f
 
 // int8 products (quantised weights, per-token activations).
 #include "Int8Kernels.h"
+// u8 x 7-bit products (asymmetric per-token activations, AVX2 vpmaddubsw / VNNI vpdpbusd).
+#include "U8Kernels.h"
 // The engine's worker threads.
 #include "WorkerPool.h"
 
