@@ -26,13 +26,20 @@ let bertBase = ModelConfig(
     intermediateSize: 3072)
 // `--model DIR` times any supported checkpoint (Scripts/bench_architectures.py passes RoBERTa and DeBERTa ones).
 let precision: Precision = options.int8 ? .int8 : .fp32
+/// int8 calibration input: random token ids (the benchmark has no tokenizer; only speed is measured).
+func calibration(vocab: Int) -> [TokenSequence] {
+    precision == .int8 ? sequences(lengths: [24, 40, 64, 96], vocab: vocab, seed: 3) : []
+}
 let engine =
     try options.modelDirectory.map {
-        try RewardEngine(directory: URL(fileURLWithPath: $0), threads: options.threads, precision: precision)
+        let directory = URL(fileURLWithPath: $0)
+        return try RewardEngine(
+            directory: directory, threads: options.threads, precision: precision,
+            calibration: calibration(vocab: ModelConfig.load(directory: directory).vocabSize))
     }
     ?? RewardEngine(
         config: bertBase, weights: InMemoryWeights.random(config: bertBase), threads: options.threads,
-        precision: precision)
+        precision: precision, calibration: calibration(vocab: bertBase.vocabSize))
 let config = engine.config
 
 let ceiling = SgemmCeiling(config: config, threads: options.threads, repeats: options.sgemmRepeats)

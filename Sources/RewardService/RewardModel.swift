@@ -64,8 +64,17 @@ public final class RewardModel: Sendable {
     ) throws {
         // N-label classifiers load too: `scores` refuses them (one number per pair), the service's
         // classification routes read every label through `rawLogits`.
-        let engine = try RewardEngine(directory: directory, threads: threads, precision: precision)
         let tokenizer = try TextTokenizer(directory: directory)
+        // int8 measures its products' inputs on built-in text first (see `CalibrationText`).
+        let calibration: [TokenSequence] =
+            precision == .int8
+            ? try CalibrationText.pairs.map { prompt, response in
+                let encoding = try tokenizer.encode(
+                    prompt, response, truncation: nil, typeIds: options.typeIds, stopIf: { false })
+                return TokenSequence(ids: encoding.ids, typeIds: encoding.typeIds)
+            } : []
+        let engine = try RewardEngine(
+            directory: directory, threads: threads, precision: precision, calibration: calibration)
         guard tokenizer.vocabularySize <= engine.config.vocabSize else {
             throw RewardModelError.vocabularyMismatch(
                 tokenizer: tokenizer.vocabularySize, model: engine.config.vocabSize)

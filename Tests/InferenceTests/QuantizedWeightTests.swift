@@ -185,7 +185,7 @@ func int8ScoresDoNotDependOnTheRestOfTheBatch(threads: Int) throws {
         config.layout = layout
         let model = try RewardEngine(
             config: config, weights: InMemoryWeights(checkpointArrays(config, seed: 5)), threads: threads,
-            precision: .int8)
+            precision: .int8, calibration: calibrationSequences(vocab: 50))
         #expect(model.int8Kernel != nil)
         var rng = SplitMix64(seed: 17)
         let lengths = [1, 7, 90, 3, 33, 2, 17, 64, 5, 96]
@@ -204,10 +204,26 @@ func int8ScoresDoNotDependOnTheRestOfTheBatch(threads: Int) throws {
     }
 }
 
+/// Random token ids standing in for calibration text (the tokenizer-free tests have none).
+func calibrationSequences(vocab: Int) -> [TokenSequence] {
+    var rng = SplitMix64(seed: 99)
+    return [12, 30, 48].map { n in TokenSequence(ids: (0..<n).map { _ in Int32(rng.next() % UInt64(vocab)) }) }
+}
+
 @Test func theInt8EngineQuantisesEveryEncoderProduct() throws {
     let model = try RewardEngine(
-        config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1, precision: .int8)
+        config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1, precision: .int8,
+        calibration: calibrationSequences(vocab: 50))
     #expect(model.precision == .int8)
-    // Every product of every layer but the last, which stays fp32.
+    // Every product of every layer but the last, which stays fp32; all but the feed-forward output
+    // on byte-coded inputs.
     #expect(model.quantizedProducts == 1 * 6)
+    #expect(model.byteCodedProducts == 1 * 5)
+}
+
+@Test func int8WithoutCalibrationSequencesIsRefused() {
+    #expect(throws: EngineError.calibrationMissing) {
+        try RewardEngine(
+            config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1, precision: .int8)
+    }
 }

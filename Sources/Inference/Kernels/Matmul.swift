@@ -20,6 +20,10 @@ enum Matmul {
             quantized.times(x, rows: rows, into: out, parallel: parallel)
             return
         }
+        if let byteCoded = linear.byteCoded {
+            byteCoded.times(x, rows: rows, into: out, parallel: parallel)
+            return
+        }
         if let packed = linear.packed {
             // Panels split across the threads; every thread reads all of x, which stays in cache.
             parallel.forEachChunk(count: packed.panels) { _, panels in
@@ -55,6 +59,11 @@ enum Matmul {
         let quantized = products.compactMap { linear, out in linear.quantized.map { ($0, out) } }
         if quantized.count == products.count {
             QuantizedWeight.times(x, rows: rows, quantized, parallel: parallel)
+            return
+        }
+        let byteCoded = products.compactMap { linear, out in linear.byteCoded.map { ($0, out) } }
+        if byteCoded.count == products.count {
+            ByteCodedWeight.times(x, rows: rows, byteCoded, parallel: parallel)
             return
         }
         for (linear, out) in products { times(x, rows: rows, linear, into: out, parallel: parallel) }

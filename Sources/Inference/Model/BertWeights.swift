@@ -10,23 +10,35 @@ public struct Linear: Sendable {
     public let bias: FloatTensor
     /// The weight repacked for the vector kernels, when the engine uses them (see `PackedWeight`).
     var packed: PackedWeight? = nil
-    /// The weight in int8, when the engine runs at `Precision.int8` (see `QuantizedWeight`).
+    /// The weight in int8 for int16-coded inputs, when the engine runs at `Precision.int8` (see
+    /// `QuantizedWeight`).
     var quantized: QuantizedWeight? = nil
+    /// The weight in int8 for byte-coded inputs, when the engine runs at `Precision.int8` (see
+    /// `ByteCodedWeight`).
+    var byteCoded: ByteCodedWeight? = nil
     public var outputs: Int { weight.shape[0] }
     public var inputs: Int { weight.shape[1] }
 
     /// This layer with its weight packed, where a kernel runs on this CPU for its shape.
     func packingWeight() -> Linear { Linear(weight: weight, bias: bias, packed: PackedWeight(weight)) }
 
-    /// This layer packed for `precision`: int8 where its shape allows, else packed fp32.
-    func packingWeight(_ precision: Precision) -> Linear {
-        guard precision == .int8, let quantized = QuantizedWeight(weight) else { return packingWeight() }
+    /// This layer packed for `precision`: int8 where its shape allows (on byte-coded inputs when
+    /// `byteCodes`, else on int16-coded ones), else packed fp32.
+    func packingWeight(_ precision: Precision, byteCodes: Bool = false) -> Linear {
+        guard precision == .int8 else { return packingWeight() }
+        if byteCodes, let byteCoded = ByteCodedWeight(weight) {
+            return Linear(weight: weight, bias: bias, byteCoded: byteCoded)
+        }
+        guard let quantized = QuantizedWeight(weight) else { return packingWeight() }
         return Linear(weight: weight, bias: bias, quantized: quantized)
     }
 
+    /// Whether the product runs in int8 (either scheme).
+    var isInt8: Bool { quantized != nil || byteCoded != nil }
+
     /// Each output row depends only on its own input row (packed kernels; OpenBLAS may not, see
     /// `BertEncoder.minimumClsRows`).
-    var computesRowByRow: Bool { packed != nil || quantized != nil }
+    var computesRowByRow: Bool { packed != nil || isInt8 }
 }
 
 public struct LayerNormWeights: Sendable {
@@ -63,12 +75,16 @@ public struct EncoderLayerWeights: Sendable {
     /// The six products, in the order they run.
     var linears: [Linear] { [query, key, value, attentionOutput, intermediate, output] }
 
-    /// The same layer with its six products' weights packed (see `PackedWeight`).
+    /// The same layer with its six products' weights packed (see `PackedWeight`). At int8 every product
+    /// but the feed-forward output runs on byte-coded inputs (`ByteCodedWeight`); that one keeps int16
+    /// codes (`QuantizedWeight`): its inputs, GELU outputs, have a long tail on every token that byte
+    /// codes lose, and on the docstring pairs it alone took ranking agreement below 98.5%.
     func packingWeights(_ precision: Precision = .fp32) -> EncoderLayerWeights {
         EncoderLayerWeights(
-            query: query.packingWeight(precision), key: key.packingWeight(precision),
-            value: value.packingWeight(precision), attentionOutput: attentionOutput.packingWeight(precision),
-            attentionNorm: attentionNorm, intermediate: intermediate.packingWeight(precision),
+            query: query.packingWeight(precision, byteCodes: true), key: key.packingWeight(precision, byteCodes: true),
+            value: value.packingWeight(precision, byteCodes: true),
+            attentionOutput: attentionOutput.packingWeight(precision, byteCodes: true),
+            attentionNorm: attentionNorm, intermediate: intermediate.packingWeight(precision, byteCodes: true),
             output: output.packingWeight(precision), outputNorm: outputNorm)
     }
 }

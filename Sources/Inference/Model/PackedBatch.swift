@@ -22,6 +22,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case typeIdsLengthMismatch(index: Int)
     /// `scores` on a classifier with several outputs; `logits` gives all of them.
     case notOneLabel(labels: Int)
+    /// int8 without calibration sequences (see `RewardEngine.init`).
+    case calibrationMissing
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .typeIdsLengthMismatch(let i): "sequence \(i): type ids and token ids differ in length"
         case .notOneLabel(let labels):
             "the model is a classifier with \(labels) labels; a single score needs a one-label model"
+        case .calibrationMissing: "int8 needs calibration sequences to quantise the model's products"
         }
     }
 }

@@ -29,7 +29,7 @@ public enum QuantizationDiagnostics {
         var results: [ProductSQNR] = []
         let h = config.hiddenSize
         for (index, layer) in encoder.layers.enumerated() {
-            let int8 = weights.layers[index]
+            let int8 = weights.layers[index].packingWeights(.int8)
             let input = Array(UnsafeBufferPointer(start: ws.hidden.baseAddress!, count: rows * h))
             layer.attention.forward(batch, ws)
             let context = Array(UnsafeBufferPointer(start: ws.context.baseAddress!, count: rows * h))
@@ -50,13 +50,17 @@ public enum QuantizationDiagnostics {
         return results
     }
 
-    /// The product of `x` through `linear` in fp32 (OpenBLAS) and in int8, compared.
-    private static func sqnr(_ linear: Linear, _ x: [Float], rows: Int, parallel: Parallel) -> Double {
-        let quantized = linear.packingWeight(.int8)
-        var exact = [Float](repeating: 0, count: rows * linear.outputs)
+    /// The product of `x` through `quantized`'s fp32 weight (OpenBLAS) and in int8, compared. A
+    /// byte-coded product is calibrated on `x` itself first (the engine calibrates on `CalibrationText`).
+    private static func sqnr(_ quantized: Linear, _ x: [Float], rows: Int, parallel: Parallel) -> Double {
+        var exact = [Float](repeating: 0, count: rows * quantized.outputs)
         var approximate = exact
         x.withUnsafeBufferPointer { input in
-            Matmul.times(input.baseAddress!, rows: rows, linear.weight, into: &exact)
+            Matmul.times(input.baseAddress!, rows: rows, quantized.weight, into: &exact)
+            if let byteCoded = quantized.byteCoded, !byteCoded.isCalibrated {
+                Matmul.times(input.baseAddress!, rows: rows, quantized, into: &approximate, parallel: parallel)
+                byteCoded.finishCalibration()
+            }
             Matmul.times(input.baseAddress!, rows: rows, quantized, into: &approximate, parallel: parallel)
         }
         var signal = 0.0

@@ -19,17 +19,22 @@ public final class RewardEngine: Sendable {
     private let store: any WeightStore
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
-    /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight`).
+    /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight` and
+    /// `ByteCodedWeight`), after running `calibration` through the model in fp32 to measure each
+    /// product's input channels (`CalibrationText`, tokenized by the caller; required at int8).
     public convenience init(
-        config: ModelConfig, weights store: any WeightStore, threads: Int = 1, precision: Precision = .fp32
+        config: ModelConfig, weights store: any WeightStore, threads: Int = 1, precision: Precision = .fp32,
+        calibration: [TokenSequence] = []
     ) throws {
-        try self.init(config: config, weights: store, threads: threads, packWeights: true, precision: precision)
+        try self.init(
+            config: config, weights: store, threads: threads, packWeights: true, precision: precision,
+            calibration: calibration)
     }
 
     /// `packWeights: false` keeps every product on OpenBLAS (tests compare the two paths).
     init(
         config: ModelConfig, weights store: any WeightStore, threads: Int, packWeights: Bool,
-        precision: Precision = .fp32
+        precision: Precision = .fp32, calibration: [TokenSequence] = []
     ) throws {
         let loaded = try ModelLoader.load(
             config: config, store: store, threads: max(1, threads), packWeights: packWeights, precision: precision)
@@ -40,13 +45,31 @@ public final class RewardEngine: Sendable {
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
         head = RewardHead(weights: loaded.head)
+        try calibrate(calibration)
     }
 
     /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
-    public convenience init(directory: URL, threads: Int = 1, precision: Precision = .fp32) throws {
+    public convenience init(
+        directory: URL, threads: Int = 1, precision: Precision = .fp32, calibration: [TokenSequence] = []
+    ) throws {
         let config = try ModelConfig.load(directory: directory)
         try self.init(
-            config: config, weights: WeightFiles.open(directory: directory), threads: threads, precision: precision)
+            config: config, weights: WeightFiles.open(directory: directory), threads: threads, precision: precision,
+            calibration: calibration)
+    }
+
+    /// Runs the calibration sequences through the encoder (its byte-coded products compute in fp32 and
+    /// record their inputs' ranges meanwhile), then quantises those products. Before the engine is
+    /// returned, so no other thread sees a product change.
+    private func calibrate(_ calibration: [TokenSequence]) throws {
+        let pending = encoder.layerWeights.flatMap(\.linears).compactMap(\.byteCoded).filter { !$0.isCalibrated }
+        guard !pending.isEmpty else { return }
+        guard !calibration.isEmpty else { throw EngineError.calibrationMissing }
+        // Cut to the model's limit: only the channels' magnitudes matter here.
+        let limit = config.maxSequenceLength
+        _ = try firstTokenVectors(
+            calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) })
+        for weight in pending { weight.finishCalibration() }
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
@@ -78,7 +101,12 @@ public final class RewardEngine: Sendable {
 
     /// How many encoder products run in int8 (tests check that `.int8` reached every one).
     var quantizedProducts: Int {
-        encoder.layerWeights.reduce(0) { $0 + $1.linears.filter { $0.quantized != nil }.count }
+        encoder.layerWeights.reduce(0) { $0 + $1.linears.filter(\.isInt8).count }
+    }
+
+    /// How many of those run on byte-coded inputs.
+    var byteCodedProducts: Int {
+        encoder.layerWeights.reduce(0) { $0 + $1.linears.filter { $0.byteCoded != nil }.count }
     }
 
     /// Rows the last layer's query, output and feed-forward products run on for a batch of
