@@ -6,15 +6,22 @@ responses) with the real-weights MiniLM and both committed heads in fp32, then a
 linear layer's weights and inputs rounded as a scheme would round them (the products themselves in
 float), and prints each scheme's ranking agreement with fp32, Spearman and max |score difference|.
 
-A scheme is weight bits, activation mode and the layers kept in fp32, optionally with the module names
-the scheme applies to (the others use the shipped scheme):
-  i16  per-row int16 codes bounded by floor((2^31-1) / (127 K)), as the shipped int8 mode (vpmaddwd)
+A scheme is (weight bits, activation mode, layers kept in fp32[, module-name prefixes the scheme applies
+to (None: all; the others get 8-bit weights and int16 codes)[, smoothing alpha[, outlier share]]]):
+  weight bits  8 or 7 (one scale per output channel), or "p8": 8-bit codes with each pair of
+       neighbouring inputs bounded by |q0| + |q1| <= 128, another way vpmaddubsw cannot saturate
+  i16  per-row int16 codes bounded by floor((2^31-1) / (127 K)), as the int16-coded products (vpmaddwd)
   s8   per-row symmetric int8 (+-127)
   u8   per-row asymmetric uint8 with a zero point (what vpmaddubsw / vpdpbusd multiply; with 7-bit
        weights vpmaddubsw cannot saturate: 2 x 255 x 63 < 32767)
+  alpha  SmoothQuant smoothing, s_j = max|x_j|^alpha / max|W[:, j]|^(1 - alpha), x_j calibrated on
+       CALIBRATION (the pairs of Sources/Inference/Model/CalibrationText.swift)
+  outlier share  the channels of largest smoothed range kept as int16 codes with 8-bit weights
+Here Q, K and V each get their own smoothing; the engine gives the three one plan.
 
     python3 Scripts/int8_scheme_simulation.py                       # the default comparison
     python3 Scripts/int8_scheme_simulation.py "(7, 'u8', {5}, ['attention.self'])"
+    LAYOUTS=v1 python3 Scripts/int8_scheme_simulation.py "(7, 'u8', {5}, ['attention', 'intermediate'], 0.5, 0.02)"
 
 Needs torch, transformers, tokenizers and scipy (Scripts/requirements-fixtures.txt) and the test weights
 (bash Scripts/fetch-test-weights.sh). Not run in CI; about two minutes per scheme.
