@@ -44,11 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from int8_accuracy import MINILM, REPO, Scorer, agreement  # noqa: E402
 
 DEFAULT_SCHEMES = [
-    (8, "i16", {5}),  # the shipped scheme: int8 weights, int16 activations, last layer fp32
+    (8, "i16", {5}),  # int8 weights, int16 activations everywhere, last layer fp32
     (8, "s8", {5}),  # plain per-row int8 activations
     (7, "u8", {5}),  # what a non-saturating vpmaddubsw kernel computes
     (7, "u8", {5}, ["attention.self"]),  # ... on the Q/K/V products only
     (7, "u8", {5}, ["intermediate"]),  # ... on the FFN's first product only
+    (7, "u8", {5}, None, 0.5, 0.02),  # u8 everywhere with smoothing and 2% int16 outlier channels
+    (7, "u8", {5}, ["attention", "intermediate"], 0.5, 0.03),  # the shipped scheme: all but FFN output
 ]
 
 
