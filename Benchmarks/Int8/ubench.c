@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
             w8[c] = aligned_alloc(64, n * kp8);
             wu[c] = aligned_alloc(64, n * kpu);
             rk_q8_pack(wf, n, k, w8[c], sc8);
-            rk_u8_pack(wf, n, k, wu[c], scu, column_sum);
+            rk_u8_pack(wf, n, k, NULL, wu[c], scu, column_sum);
         }
         int16_t *q8 = aligned_alloc(64, m * kp8 * 2 + 64);
         uint8_t *qu = aligned_alloc(64, m * kpu + 64);

@@ -29,23 +29,24 @@
 
 size_t rk_u8_padded_inputs(size_t k) { return (k + 3) / 4 * 4; }
 
-void rk_u8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale, int32_t *column_sum) {
+void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, int8_t *packed, float *scale,
+                int32_t *column_sum) {
     size_t kp = rk_u8_padded_inputs(k);
     const float limit = RK_U8_WEIGHT_LIMIT;
     memset(packed, 0, n * kp);
     for (size_t c = 0; c < n; c++) {
         const float *row = w + c * k;
         float max = 0;
-        for (size_t kk = 0; kk < k; kk++) max = fmaxf(max, fabsf(row[kk]));
+        for (size_t kk = 0; kk < k; kk++) max = fmaxf(max, fabsf(column_factor ? row[kk] * column_factor[kk] : row[kk]));
         float inverse = max > 0 ? limit / max : 0;
         scale[c] = max > 0 ? max / limit : 1;
-        int8_t *panel = packed + (c / RK_U8_COLS) * kp * RK_U8_COLS;
+        int8_t *panel = packed + (c / RK_U8_COLS) * kp * RK_U8_COLS + (c % RK_U8_COLS) * 4;
         int32_t sum = 0;
         for (size_t kk = 0; kk < k; kk++) {
-            float r = round_even(row[kk] * inverse);
+            float r = round_even((column_factor ? row[kk] * column_factor[kk] : row[kk]) * inverse);
             if (r > limit) r = limit;
             if (r < -limit) r = -limit;
-            panel[(kk / 4) * RK_U8_COLS * 4 + (c % RK_U8_COLS) * 4 + kk % 4] = (int8_t)r;
+            panel[(kk / 4) * RK_U8_COLS * 4 + kk % 4] = (int8_t)r;
             sum += (int32_t)r;
         }
         column_sum[c] = sum;

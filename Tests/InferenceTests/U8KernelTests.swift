@@ -36,7 +36,7 @@ private func packU8(_ w: [Float], n: Int, k: Int) -> PackedU8 {
     var p = PackedU8(
         values: [Int8](repeating: 99, count: n * rk_u8_padded_inputs(k)), scales: [Float](repeating: 0, count: n),
         columnSums: [Int32](repeating: 0, count: n), k: k)
-    rk_u8_pack(w, n, k, &p.values, &p.scales, &p.columnSums)
+    rk_u8_pack(w, n, k, nil, &p.values, &p.scales, &p.columnSums)
     return p
 }
 

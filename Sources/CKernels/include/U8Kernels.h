@@ -23,11 +23,12 @@
 /// Inputs rounded up to a whole group of 4 (the packed and quantised row width).
 size_t rk_u8_padded_inputs(size_t k);
 
-/// Quantises w[n, k] (row stride k; n a multiple of RK_U8_COLS) per output channel:
-/// scale[c] = max|w[c, :]| / 63 (1 for an all-zero channel), q = round-half-even(w / scale) clamped to
+/// Quantises w[n, k] (row stride k; n a multiple of RK_U8_COLS), each input column first multiplied by
+/// column_factor[kk] (NULL: by 1; the smoothing factors), per output channel: scale[c] = max|w[c, :]| / 63 (1 for an all-zero channel), q = round-half-even(w / scale) clamped to
 /// ±63; column_sum[c] = Σ_kk q[c, kk]; writes the panels into `packed` (n · rk_u8_padded_inputs(k)
 /// bytes, zero padded): for each group of 4 inputs, 16 columns × 4 bytes.
-void rk_u8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale, int32_t *column_sum);
+void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, int8_t *packed, float *scale,
+                int32_t *column_sum);
 
 /// Quantises one row per token, asymmetric: y[i] = x[channels[i]] · multiplier[i] for i < k (channels
 /// NULL: x[i]; multiplier NULL: 1; channel indexes below 2^31). With low = min(0, min y) and

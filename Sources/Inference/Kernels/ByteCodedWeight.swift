@@ -92,6 +92,11 @@ final class ByteCodedWeight: @unchecked Sendable {
 
     var isCalibrated: Bool { codes != nil }
 
+    /// Whether `finishCalibration` should be called on this product: it is alone, or the first of the
+    /// products that share its input (calling it on the others would quantise the same group again
+    /// and, run concurrently, race).
+    var leadsItsCalibrationGroup: Bool { sharingInput.first.map { $0 === self } ?? true }
+
     /// The calibrated plan (nil before), shared with the products of the same input.
     var plan: InputChannelPlan? { codes?.plan }
 
@@ -172,6 +177,8 @@ final class ByteCodedWeight: @unchecked Sendable {
             let xr = x + row * inputs
             for j in 0..<inputs { ranges[j] = max(ranges[j], abs(xr[j])) }
         }
+        // One thread: split by rows, each thread's OpenBLAS call would pack all of W again (measured
+        // slower for calibration's few hundred rows).
         Matmul.times(x, rows: rows, weight, into: out)
     }
 }
@@ -208,16 +215,13 @@ private final class Codes: @unchecked Sendable {
         columnSums = .allocate(capacity: outputs)
         wideValues = alignedBytes(outputs * max(wideWidth, 1))
         wideScales = .allocate(capacity: outputs)
-        var byteWeight = [Float](repeating: 0, count: outputs * kb)
         var wideWeight = [Float](repeating: 0, count: outputs * kw)
         weight.withValues { w in
+            rk_u8_pack(w.baseAddress!, outputs, kb, plan.smoothing, byteValues, byteScales, columnSums)
             for c in 0..<outputs {
-                let row = w.baseAddress! + c * inputs
-                for j in 0..<inputs { byteWeight[c * kb + j] = row[j] * plan.smoothing[j] }
-                for (i, j) in plan.wideChannels.enumerated() { wideWeight[c * kw + i] = row[j] }
+                for (i, j) in plan.wideChannels.enumerated() { wideWeight[c * kw + i] = w[c * inputs + j] }
             }
         }
-        rk_u8_pack(byteWeight, outputs, kb, byteValues, byteScales, columnSums)
         if kw > 0 { rk_q8_pack(wideWeight, outputs, kw, wideValues, wideScales) }
     }
 

@@ -69,7 +69,9 @@ public final class RewardEngine: Sendable {
         let limit = config.maxSequenceLength
         _ = try firstTokenVectors(
             calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) })
-        for weight in pending { weight.finishCalibration() }
+        // Each input's products are quantised together, the inputs in parallel.
+        let leaders = pending.filter(\.leadsItsCalibrationGroup)
+        encoder.parallel.forEachInterleaved(count: leaders.count) { _, index in leaders[index].finishCalibration() }
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
