@@ -65,17 +65,12 @@ final class InputChannelPlan: Sendable {
 }
 
 final class ByteCodedWeight: @unchecked Sendable {
-    // @unchecked: `codes` is written once, by `finishCalibration`, while the engine is being loaded
-    // and before any other thread can reach this weight; afterwards everything is only read.
+    // @unchecked: `codes` is written once, by the first product (calibration), while the engine is
+    // being loaded and before any other thread can reach this weight; afterwards it is only read.
 
     let outputs: Int
     let inputs: Int
     private let weight: FloatTensor
-    /// Per input channel, the largest |x| seen while calibrating.
-    private var ranges: [Float]
-    /// The products that ran on the same input while calibrating (this one included); cleared when
-    /// calibration finishes.
-    private var sharingInput: [ByteCodedWeight] = []
     private var codes: Codes?
 
     /// nil when the output width is not a whole number of panels (callers keep fp32 then).
@@ -87,40 +82,17 @@ final class ByteCodedWeight: @unchecked Sendable {
             return nil
         }
         self.weight = weight
-        ranges = [Float](repeating: 0, count: inputs)
     }
 
     var isCalibrated: Bool { codes != nil }
 
-    /// Whether `finishCalibration` should be called on this product: it is alone, or the first of the
-    /// products that share its input (calling it on the others would quantise the same group again
-    /// and, run concurrently, race).
-    var leadsItsCalibrationGroup: Bool { sharingInput.first.map { $0 === self } ?? true }
-
     /// The calibrated plan (nil before), shared with the products of the same input.
     var plan: InputChannelPlan? { codes?.plan }
 
-    /// Chooses the plan from the ranges seen so far, for this product and those that shared its input,
-    /// and quantises and packs their weights.
+    /// Quantises a product that never ran (no input seen: every channel gets the same factor).
     func finishCalibration() {
         guard codes == nil else { return }
-        let group = sharingInput.isEmpty ? [self] : sharingInput
-        var columnMax = [Float](repeating: 0, count: inputs)
-        for member in group {
-            member.weight.withValues { w in
-                for c in 0..<member.outputs {
-                    for j in 0..<inputs { columnMax[j] = max(columnMax[j], abs(w[c * inputs + j])) }
-                }
-            }
-        }
-        let plan = InputChannelPlan(ranges: ranges, columnMax: columnMax)
-        for member in group {
-            member.codes = Codes(weight: member.weight, plan: plan)
-            member.ranges = []
-            member.sharingInput = []
-            // The float original is not read again: a mapped checkpoint's pages need not stay resident.
-            member.weight.releaseMappedPages()
-        }
+        Self.quantize([self], ranges: [Float](repeating: 1, count: inputs))
     }
 
     /// `out[rows, outputs] ≈ x[rows, inputs] · Wᵀ`.
@@ -130,22 +102,26 @@ final class ByteCodedWeight: @unchecked Sendable {
 
     /// Several products of the same input (a layer's query, key and value): the rows are quantised
     /// once per plan (split over the threads by rows), then all the products' panels are split over the
-    /// threads in one pass. Before calibration has finished, the products run exactly in fp32 and
-    /// record the input's ranges.
+    /// threads in one pass.
+    /// Calibration: the first input a product multiplies (the engine's calibration batch) picks its plan
+    /// from each channel's largest magnitude over that input's rows, the same plan for every product of
+    /// the call, and quantises their weights; that input is then multiplied in int8 like any other, so
+    /// later layers calibrate on the activations they will see.
     static func times(
         _ x: UnsafePointer<Float>, rows: Int, _ products: [(ByteCodedWeight, UnsafeMutablePointer<Float>)],
         parallel: Parallel
     ) {
         guard rows > 0, let inputs = products.first?.0.inputs else { return }
         precondition(products.allSatisfy { $0.0.inputs == inputs }, "products of one input share its width")
-        let ready = products.compactMap { weight, out in weight.codes.map { ($0, out) } }
-        guard ready.count == products.count else {
-            for (weight, out) in products {
-                if products.count > 1 { weight.sharingInput = products.map(\.0) }
-                weight.calibrate(x, rows: rows, into: out)
+        if products.contains(where: { !$0.0.isCalibrated }) {
+            var ranges = [Float](repeating: 0, count: inputs)
+            for row in 0..<rows {
+                let xr = x + row * inputs
+                for j in 0..<inputs { ranges[j] = max(ranges[j], abs(xr[j])) }
             }
-            return
+            quantize(products.map(\.0).filter { !$0.isCalibrated }, ranges: ranges)
         }
+        let ready = products.map { weight, out in (weight.codes!, out) }
         var plans: [InputChannelPlan] = []
         let planIndex = ready.map { codes, _ in
             if let index = plans.firstIndex(where: { $0 === codes.plan }) { return index }
@@ -171,15 +147,24 @@ final class ByteCodedWeight: @unchecked Sendable {
         }
     }
 
-    /// The exact fp32 product, recording the input's per-channel magnitudes.
-    private func calibrate(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        for row in 0..<rows {
-            let xr = x + row * inputs
-            for j in 0..<inputs { ranges[j] = max(ranges[j], abs(xr[j])) }
+    /// One plan for `group` (products of one input) from the input's `ranges` and the group's weight
+    /// columns; quantises and packs every member's weight with it.
+    private static func quantize(_ group: [ByteCodedWeight], ranges: [Float]) {
+        let inputs = ranges.count
+        var columnMax = [Float](repeating: 0, count: inputs)
+        for member in group {
+            member.weight.withValues { w in
+                for c in 0..<member.outputs {
+                    for j in 0..<inputs { columnMax[j] = max(columnMax[j], abs(w[c * inputs + j])) }
+                }
+            }
         }
-        // One thread: split by rows, each thread's OpenBLAS call would pack all of W again (measured
-        // slower for calibration's few hundred rows).
-        Matmul.times(x, rows: rows, weight, into: out)
+        let plan = InputChannelPlan(ranges: ranges, columnMax: columnMax)
+        for member in group {
+            member.codes = Codes(weight: member.weight, plan: plan)
+            // The float original is not read again: a mapped checkpoint's pages need not stay resident.
+            member.weight.releaseMappedPages()
+        }
     }
 }
 

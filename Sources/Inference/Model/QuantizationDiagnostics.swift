@@ -51,16 +51,12 @@ public enum QuantizationDiagnostics {
     }
 
     /// The product of `x` through `quantized`'s fp32 weight (OpenBLAS) and in int8, compared. A
-    /// byte-coded product is calibrated on `x` itself first (the engine calibrates on `CalibrationText`).
+    /// byte-coded product calibrates on `x` itself (the engine calibrates on `CalibrationText`).
     private static func sqnr(_ quantized: Linear, _ x: [Float], rows: Int, parallel: Parallel) -> Double {
         var exact = [Float](repeating: 0, count: rows * quantized.outputs)
         var approximate = exact
         x.withUnsafeBufferPointer { input in
             Matmul.times(input.baseAddress!, rows: rows, quantized.weight, into: &exact)
-            if let byteCoded = quantized.byteCoded, !byteCoded.isCalibrated {
-                Matmul.times(input.baseAddress!, rows: rows, quantized, into: &approximate, parallel: parallel)
-                byteCoded.finishCalibration()
-            }
             Matmul.times(input.baseAddress!, rows: rows, quantized, into: &approximate, parallel: parallel)
         }
         var signal = 0.0

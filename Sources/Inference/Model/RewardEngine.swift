@@ -58,8 +58,8 @@ public final class RewardEngine: Sendable {
             calibration: calibration)
     }
 
-    /// Runs the calibration sequences through the encoder (its byte-coded products compute in fp32 and
-    /// record their inputs' ranges meanwhile), then quantises those products. Before the engine is
+    /// Runs the calibration sequences through the encoder as one batch: each byte-coded product
+    /// calibrates on the first input it multiplies (see `ByteCodedWeight.times`). Before the engine is
     /// returned, so no other thread sees a product change.
     private func calibrate(_ calibration: [TokenSequence]) throws {
         let pending = encoder.layerWeights.flatMap(\.linears).compactMap(\.byteCoded).filter { !$0.isCalibrated }
@@ -69,9 +69,8 @@ public final class RewardEngine: Sendable {
         let limit = config.maxSequenceLength
         _ = try firstTokenVectors(
             calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) })
-        // Each input's products are quantised together, the inputs in parallel.
-        let leaders = pending.filter(\.leadsItsCalibrationGroup)
-        encoder.parallel.forEachInterleaved(count: leaders.count) { _, index in leaders[index].finishCalibration() }
+        // Products the pass did not reach (none in the supported families) still get quantised.
+        for weight in pending { weight.finishCalibration() }
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
