@@ -1,8 +1,10 @@
 // A linear layer's weight quantised once at load to symmetric int8 with one scale per output channel,
-// packed for the CKernels int8 products (Int8Kernels.h). At run time each row of the input is quantised
-// on its own (per token) to int16 codes, as wide as the product allows without overflowing its int32
-// sums (about 14 bits at BERT's hidden width, 12 at its intermediate width), so a row's result never
-// depends on the other rows of the batch and no input channel needs special treatment.
+// packed for the CKernels int16-code products (Int8Kernels.h). At run time each row of the input is
+// quantised on its own (per token) to int16 codes, as wide as the product allows without overflowing its
+// int32 sums (about 14 bits at BERT's hidden width, 12 at its intermediate width), so a row's result never
+// depends on the other rows of the batch and no input channel needs special treatment. At int8 the
+// feed-forward's second product runs this way (its GELU inputs lose too much as bytes), the others on
+// byte codes (`ByteCodedWeight`), whose outlier channels also use these kernels.
 // Owns the int8 weight and its run-time activation quantisation; the encoder loop knows nothing of it.
 import CKernels
 import Checkpoint
