@@ -135,15 +135,9 @@ final class ByteCodedWeight: @unchecked Sendable {
                 for row in range { rowCodes.quantize(row, from: x + row * inputs, plan: plan) }
             }
         }
-        var firstPanel = [0]
-        for (codes, _) in ready { firstPanel.append(firstPanel.last! + codes.panels) }
-        parallel.forEachChunk(count: firstPanel.last!) { _, range in
-            for (index, (codes, out)) in ready.enumerated() {
-                let first = max(range.lowerBound, firstPanel[index]) - firstPanel[index]
-                let last = min(range.upperBound, firstPanel[index + 1]) - firstPanel[index]
-                guard first < last else { continue }
-                codes.multiply(coded[planIndex[index]], rows: rows, panels: first..<last, into: out)
-            }
+        parallel.forEachPanelRange(panels: ready.map(\.0.panels)) { index, panels in
+            let (codes, out) = ready[index]
+            codes.multiply(coded[planIndex[index]], rows: rows, panels: panels, into: out)
         }
     }
 

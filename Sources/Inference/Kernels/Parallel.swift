@@ -43,6 +43,24 @@ extension Parallel {
     }
 }
 
+extension Parallel {
+    /// Splits the panels of several products, taken end to end, over the threads (one pass for a layer's
+    /// query, key and value): calls `body(product, panels)` with each product's own panel range within
+    /// a thread's share. `panels[i]`: product i's panel count.
+    func forEachPanelRange(panels: [Int], _ body: (_ product: Int, _ panels: Range<Int>) -> Void) {
+        // Panel p of the concatenated products: product `index`, its own panel p − firstPanel[index].
+        var firstPanel = [0]
+        for count in panels { firstPanel.append(firstPanel.last! + count) }
+        forEachChunk(count: firstPanel.last!) { _, range in
+            for index in panels.indices {
+                let first = max(range.lowerBound, firstPanel[index]) - firstPanel[index]
+                let last = min(range.upperBound, firstPanel[index + 1]) - firstPanel[index]
+                if first < last { body(index, first..<last) }
+            }
+        }
+    }
+}
+
 /// Persistent worker threads (CKernels' `rk_pool`), stopped when the last engine copy holding them goes.
 final class WorkerPool: @unchecked Sendable {
     // @unchecked: the C pool serialises regions itself (a second concurrent region runs inline).

@@ -93,18 +93,11 @@ final class QuantizedWeight: @unchecked Sendable {
         parallel.forEachChunk(count: rows, grain: 16) { _, range in
             for row in range { quantized.quantize(row, from: x + row * inputs) }
         }
-        // Panel p of the concatenated products: product `index`, its own panel p − firstPanel[index].
-        var firstPanel = [0]
-        for (weight, _) in products { firstPanel.append(firstPanel.last! + weight.panels) }
-        parallel.forEachChunk(count: firstPanel.last!) { _, range in
-            for (index, (weight, out)) in products.enumerated() {
-                let first = max(range.lowerBound, firstPanel[index]) - firstPanel[index]
-                let last = min(range.upperBound, firstPanel[index + 1]) - firstPanel[index]
-                guard first < last else { continue }
-                rk_q8_gemm(
-                    isa, rows, inputs, quantized.values, quantized.rowWidth, quantized.scales, weight.values,
-                    weight.scales, first, last, out, weight.outputs)
-            }
+        parallel.forEachPanelRange(panels: products.map(\.0.panels)) { index, panels in
+            let (weight, out) = products[index]
+            rk_q8_gemm(
+                isa, rows, inputs, quantized.values, quantized.rowWidth, quantized.scales, weight.values,
+                weight.scales, panels.lowerBound, panels.upperBound, out, weight.outputs)
         }
     }
 }
