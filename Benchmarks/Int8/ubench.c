@@ -4,7 +4,7 @@
 // a forward pass (COPIES=1 keeps them in cache).
 //   ubench [rows=128] [threads=1] [repetitions=50] [isa=best: 0 portable, 1 avx2, 2 avx512vnni]
 // prints the best and mean time of each product and the layer's GMAC/s for both, then the time to quantise
-// the rows (int16 codes, uint8 codes, uint8 codes gathered through a channel list with multipliers).
+// the rows (int16 codes, uint8 codes, uint8 codes with per-channel factors, as the engine quantises them).
 #include "U8Kernels.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -66,14 +66,10 @@ static double time_product(job base, void *const *copies, int count, int threads
     return sum / reps;
 }
 
-/// Best time over `reps` of quantising m rows of k inputs: 0 int16 codes, 1 uint8 codes, 2 uint8 gathered.
+/// Best time over `reps` of quantising m rows of k inputs: 0 int16 codes, 1 uint8 codes, 2 uint8 scaled.
 static double time_quantize(rk_q8_isa isa, int kind, size_t m, size_t k, const float *x, int reps) {
-    uint32_t *channels = malloc(k * 4);
     float *multiplier = malloc(k * 4);
-    for (size_t i = 0; i < k; i++) {
-        channels[i] = (uint32_t)(i * 7 % k);
-        multiplier[i] = 1.25f;
-    }
+    for (size_t i = 0; i < k; i++) multiplier[i] = 1.25f;
     int16_t *q16 = malloc(rk_q8_padded_inputs(k) * 2);
     uint8_t *q8 = malloc(rk_u8_padded_inputs(k));
     int32_t zero;
@@ -82,13 +78,12 @@ static double time_quantize(rk_q8_isa isa, int kind, size_t m, size_t k, const f
         double t0 = now();
         for (size_t i = 0; i < m; i++) {
             if (kind == 0) rk_q8_quantize_row(isa, x + i * k, k, q16);
-            else rk_u8_quantize_row(isa, x + i * k, k, kind == 2 ? channels : NULL, kind == 2 ? multiplier : NULL,
-                                    q8, &zero);
+            else rk_u8_quantize_row(isa, x + i * k, k, kind == 2 ? multiplier : NULL, q8, &zero);
         }
         double dt = now() - t0;
         if (dt < best) best = dt;
     }
-    free(channels), free(multiplier), free(q16), free(q8);
+    free(multiplier), free(q16), free(q8);
     return best;
 }
 
@@ -141,7 +136,7 @@ int main(int argc, char **argv) {
         }
         layer_mac += mac * (s == 0 ? 4 : 1);
         if (s != 1) // the two input widths
-            printf("quantise %zu rows of %zu: int16 %.1f us, uint8 %.1f us, uint8 gathered %.1f us\n", m, k,
+            printf("quantise %zu rows of %zu: int16 %.1f us, uint8 %.1f us, uint8 scaled %.1f us\n", m, k,
                    time_quantize(isa, 0, m, k, x, reps) * 1e6, time_quantize(isa, 1, m, k, x, reps) * 1e6,
                    time_quantize(isa, 2, m, k, x, reps) * 1e6);
     }

@@ -54,7 +54,7 @@ void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, 
 }
 
 // Row quantisation. Every path evaluates, in float with the default rounding mode and nothing fused:
-//   y[i]  = x[channels[i]] · multiplier[i]          (no multiply when multiplier is NULL)
+//   y[i]  = x[i] · multiplier[i]                     (no multiply when multiplier is NULL)
 //   low   = min(0, y...), high = max(0, y...)        (exact, so the order of the lanes does not matter;
 //                                                      min(a, b) = a < b ? a : b, as vminps)
 //   inv   = 255 / (high − low); zero = round-half-even(−low · inv), clamped to 0..255
@@ -65,9 +65,8 @@ void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, 
 static inline float u8_min(float a, float b) { return a < b ? a : b; }
 static inline float u8_max(float a, float b) { return a > b ? a : b; }
 
-static inline float gathered(const float *x, const uint32_t *channels, const float *multiplier, size_t i) {
-    float v = channels ? x[channels[i]] : x[i];
-    return multiplier ? v * multiplier[i] : v;
+static inline float scaled(const float *x, const float *multiplier, size_t i) {
+    return multiplier ? x[i] * multiplier[i] : x[i];
 }
 
 static inline uint8_t code(float y, float inverse, float zero) {
@@ -93,11 +92,10 @@ static float zero_row(size_t k, uint8_t *q, int32_t *zero) {
     return 0;
 }
 
-static float quantize_row_portable(const float *x, size_t k, const uint32_t *channels, const float *multiplier,
-                                   uint8_t *q, int32_t *zero) {
+static float quantize_row_portable(const float *x, size_t k, const float *multiplier, uint8_t *q, int32_t *zero) {
     float low = 0, high = 0;
     for (size_t i = 0; i < k; i++) {
-        float y = gathered(x, channels, multiplier, i);
+        float y = scaled(x, multiplier, i);
         low = u8_min(y, low);
         high = u8_max(y, high);
     }
@@ -105,7 +103,7 @@ static float quantize_row_portable(const float *x, size_t k, const uint32_t *cha
     float inverse;
     float scale = row_parameters(low, high, &inverse, zero);
     float zf = (float)*zero;
-    for (size_t i = 0; i < k; i++) q[i] = code(gathered(x, channels, multiplier, i), inverse, zf);
+    for (size_t i = 0; i < k; i++) q[i] = code(scaled(x, multiplier, i), inverse, zf);
     for (size_t i = k; i < rk_u8_padded_inputs(k); i++) q[i] = 0;
     return scale;
 }
@@ -113,10 +111,9 @@ static float quantize_row_portable(const float *x, size_t k, const uint32_t *cha
 #if defined(__x86_64__)
 
 /// Eight values of y from index i.
-__attribute__((target("avx2"), always_inline)) static inline __m256
-gathered8(const float *x, const uint32_t *channels, const float *multiplier, size_t i) {
-    __m256 v = channels ? _mm256_i32gather_ps(x, _mm256_loadu_si256((const __m256i *)(channels + i)), 4)
-                        : _mm256_loadu_ps(x + i);
+__attribute__((target("avx2"), always_inline)) static inline __m256 scaled8(const float *x, const float *multiplier,
+                                                                            size_t i) {
+    __m256 v = _mm256_loadu_ps(x + i);
     return multiplier ? _mm256_mul_ps(v, _mm256_loadu_ps(multiplier + i)) : v;
 }
 
@@ -129,21 +126,12 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i code8(__m25
     return _mm256_cvtps_epi32(r);
 }
 
-/// Rows up to this many inputs are gathered once into a stack buffer (16 KB) rather than with vgatherdps in
-/// both passes, which measured about twice as slow.
-#define U8_GATHER_BUFFER 4096
-
-__attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, size_t k, const uint32_t *channels,
-                                                               const float *multiplier, uint8_t *q, int32_t *zero) {
-    if (channels && k <= U8_GATHER_BUFFER) {
-        float row[U8_GATHER_BUFFER];
-        for (size_t i = 0; i < k; i++) row[i] = x[channels[i]];
-        return quantize_row_avx2(row, k, NULL, multiplier, q, zero);
-    }
+__attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, size_t k, const float *multiplier,
+                                                               uint8_t *q, int32_t *zero) {
     __m256 low8 = _mm256_setzero_ps(), high8 = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 8 <= k; i += 8) {
-        __m256 y = gathered8(x, channels, multiplier, i);
+        __m256 y = scaled8(x, multiplier, i);
         low8 = _mm256_min_ps(y, low8);
         high8 = _mm256_max_ps(y, high8);
     }
@@ -156,7 +144,7 @@ __attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, s
         high = u8_max(highs[l], high);
     }
     for (; i < k; i++) {
-        float y = gathered(x, channels, multiplier, i);
+        float y = scaled(x, multiplier, i);
         low = u8_min(y, low);
         high = u8_max(y, high);
     }
@@ -169,27 +157,27 @@ __attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, s
     // d the four sources, 0/1 their halves); the permute puts them back in order.
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (i = 0; i + 32 <= k; i += 32) {
-        __m256i a = code8(gathered8(x, channels, multiplier, i), inverse8, zero8);
-        __m256i b = code8(gathered8(x, channels, multiplier, i + 8), inverse8, zero8);
-        __m256i c = code8(gathered8(x, channels, multiplier, i + 16), inverse8, zero8);
-        __m256i d = code8(gathered8(x, channels, multiplier, i + 24), inverse8, zero8);
+        __m256i a = code8(scaled8(x, multiplier, i), inverse8, zero8);
+        __m256i b = code8(scaled8(x, multiplier, i + 8), inverse8, zero8);
+        __m256i c = code8(scaled8(x, multiplier, i + 16), inverse8, zero8);
+        __m256i d = code8(scaled8(x, multiplier, i + 24), inverse8, zero8);
         __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
         _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(bytes, order));
     }
-    for (; i < k; i++) q[i] = code(gathered(x, channels, multiplier, i), inverse, zf);
+    for (; i < k; i++) q[i] = code(scaled(x, multiplier, i), inverse, zf);
     for (i = k; i < rk_u8_padded_inputs(k); i++) q[i] = 0;
     return scale;
 }
 
 #endif
 
-float rk_u8_quantize_row(rk_q8_isa isa, const float *x, size_t k, const uint32_t *channels, const float *multiplier,
-                         uint8_t *q, int32_t *zero) {
+float rk_u8_quantize_row(rk_q8_isa isa, const float *x, size_t k, const float *multiplier, uint8_t *q,
+                         int32_t *zero) {
 #if defined(__x86_64__)
-    if (isa != RK_Q8_PORTABLE) return quantize_row_avx2(x, k, channels, multiplier, q, zero);
+    if (isa != RK_Q8_PORTABLE) return quantize_row_avx2(x, k, multiplier, q, zero);
 #endif
     (void)isa;
-    return quantize_row_portable(x, k, channels, multiplier, q, zero);
+    return quantize_row_portable(x, k, multiplier, q, zero);
 }
 
 void rk_u8_reference_i32(size_t m, size_t k, const uint8_t *q, size_t lda, const int8_t *w, size_t n, int32_t *acc,

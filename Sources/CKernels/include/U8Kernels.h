@@ -30,15 +30,15 @@ size_t rk_u8_padded_inputs(size_t k);
 void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, int8_t *packed, float *scale,
                 int32_t *column_sum);
 
-/// Quantises one row per token, asymmetric: y[i] = x[channels[i]] · multiplier[i] for i < k (channels
-/// NULL: x[i]; multiplier NULL: 1; channel indexes below 2^31). With low = min(0, min y) and
-/// high = max(0, max y): an all-zero row (high == low) returns 0 with *zero = 0 and codes 0. Otherwise inv = 255 / (high − low),
+/// Quantises one row per token, asymmetric: y[i] = x[i] · multiplier[i] for i < k (multiplier NULL: 1;
+/// the smoothing factors, 0 for channels coded elsewhere). With low = min(0, min y) and high = max(0, max y):
+/// an all-zero row (high == low) returns 0 with *zero = 0 and codes 0. Otherwise inv = 255 / (high − low),
 /// *zero = round-half-even(−low · inv), q[i] = clamp(round-half-even(y[i] · inv) + *zero, 0, 255), and
 /// the scale (high − low) / 255 is returned, so y[i] ≈ (q[i] − *zero) · scale within scale / 2.
 /// Codes are zero padded to rk_u8_padded_inputs(k). Every path writes the same codes and returns the
 /// same scale and zero (the float operations are listed in u8.c); `isa` picks the vector code (AVX2
 /// for either x86 kernel). Inputs must be finite.
-float rk_u8_quantize_row(rk_q8_isa isa, const float *x, size_t k, const uint32_t *channels, const float *multiplier,
+float rk_u8_quantize_row(rk_q8_isa isa, const float *x, size_t k, const float *multiplier,
                          uint8_t *q, int32_t *zero);
 
 /// The exact int32 sums acc[i, c] = Σ_kk q[i, kk] · w[c, kk] (raw codes, no zero-point correction) for

@@ -185,9 +185,8 @@ private final class Codes: @unchecked Sendable {
         self.plan = plan
         outputs = weight.shape[0]
         let inputs = weight.shape[1]
-        let kb = inputs
         let kw = plan.wideChannels.count
-        byteWidth = rk_u8_padded_inputs(kb)
+        byteWidth = rk_u8_padded_inputs(inputs)
         wideWidth = rk_q8_padded_inputs(kw)
         byteValues = alignedBytes(outputs * max(byteWidth, 1))
         byteScales = .allocate(capacity: outputs)
@@ -196,7 +195,7 @@ private final class Codes: @unchecked Sendable {
         wideScales = .allocate(capacity: outputs)
         var wideWeight = [Float](repeating: 0, count: outputs * kw)
         weight.withValues { w in
-            rk_u8_pack(w.baseAddress!, outputs, kb, plan.smoothing, byteValues, byteScales, columnSums)
+            rk_u8_pack(w.baseAddress!, outputs, inputs, plan.smoothing, byteValues, byteScales, columnSums)
             for c in 0..<outputs {
                 for (i, j) in plan.wideChannels.enumerated() { wideWeight[c * kw + i] = w[c * inputs + j] }
             }
@@ -250,8 +249,7 @@ private struct CodedRows {
     func quantize(_ row: Int, from x: UnsafePointer<Float>, plan: InputChannelPlan) {
         let isa = QuantizedWeight.isa
         byteScales[row] = plan.multipliers.withUnsafeBufferPointer { multipliers in
-            rk_u8_quantize_row(
-                isa, x, multipliers.count, nil, multipliers.baseAddress, byteValues + row * byteWidth, zeros + row)
+            rk_u8_quantize_row(isa, x, multipliers.count, multipliers.baseAddress, byteValues + row * byteWidth, zeros + row)
         }
         let kw = plan.wideChannels.count
         guard kw > 0 else { return }

@@ -31,6 +31,10 @@ public enum QuantizationDiagnostics {
         for (index, layer) in encoder.layers.enumerated() {
             let int8 = weights.layers[index].packingWeights(.int8)
             let input = Array(UnsafeBufferPointer(start: ws.hidden.baseAddress!, count: rows * h))
+            // Query, key and value calibrate together, on one plan, as in the engine.
+            let discarded = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows * h) }
+            Matmul.times(input, rows: rows, Array(zip([int8.query, int8.key, int8.value], discarded)), parallel: parallel)
+            for buffer in discarded { buffer.deallocate() }
             layer.attention.forward(batch, ws)
             let context = Array(UnsafeBufferPointer(start: ws.context.baseAddress!, count: rows * h))
             let attended = Array(UnsafeBufferPointer(start: ws.hidden.baseAddress!, count: rows * h))
@@ -51,7 +55,8 @@ public enum QuantizationDiagnostics {
     }
 
     /// The product of `x` through `quantized`'s fp32 weight (OpenBLAS) and in int8, compared. A
-    /// byte-coded product calibrates on `x` itself (the engine calibrates on `CalibrationText`).
+    /// byte-coded product not yet calibrated calibrates on `x` itself (the engine calibrates on
+    /// `CalibrationText`).
     private static func sqnr(_ quantized: Linear, _ x: [Float], rows: Int, parallel: Parallel) -> Double {
         var exact = [Float](repeating: 0, count: rows * quantized.outputs)
         var approximate = exact
