@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
         uint8_t *qu = aligned_alloc(64, m * kpu + 64);
         for (size_t i = 0; i < m; i++) {
             rs8[i] = rk_q8_quantize_row(isa, x + i * k, k, q8 + i * kp8);
-            rsu[i] = rk_u8_quantize_row(isa, x + i * k, k, NULL, NULL, qu + i * kpu, zero + i);
+            rsu[i] = rk_u8_quantize_row(isa, x + i * k, k, NULL, qu + i * kpu, zero + i);
         }
         job q8job = {isa, 0, m, k, n, 0, 0, q8, NULL, rs8, sc8, NULL, NULL, out};
         job u8job = {isa, 1, m, k, n, 0, 0, qu, NULL, rsu, scu, zero, column_sum, out};
