@@ -3,6 +3,7 @@
 import Foundation
 import HTTPServer
 import Logging
+import Synchronization
 
 public final class ServiceLauncher: Sendable {
     public let server: HTTPServer
@@ -12,6 +13,11 @@ public final class ServiceLauncher: Sendable {
     let gate: ServiceGate
     let configuration: ServiceConfiguration
     let logger: Logger
+    private let launchedRunner = Mutex<ServiceRunner?>(nil)
+
+    /// The runner `launch` returned, set before the service turned ready: a shutdown signal that
+    /// follows a 200 from /ready finds it here even if `launch` has not returned to its caller yet.
+    public var launched: ServiceRunner? { launchedRunner.withLock { $0 } }
 
     private init(server: HTTPServer, port: Int, gate: ServiceGate, configuration: ServiceConfiguration, logger: Logger)
     {
@@ -59,9 +65,11 @@ public final class ServiceLauncher: Sendable {
                 metrics: gate.metrics, progress: progress)
         }
         gate.install(warmed.service)
+        let runner = ServiceRunner(service: warmed.service, server: server, port: port)
+        launchedRunner.withLock { $0 = runner }
         warmed.service.markReady()
         warmed.logReady(port: port)
-        return ServiceRunner(service: warmed.service, server: server, port: port)
+        return runner
     }
 
     /// Stops before ready: /ready says so, the listener closes, nothing waits for the preparation.

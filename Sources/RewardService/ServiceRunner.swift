@@ -100,6 +100,12 @@ public final class ServiceRunner: Sendable {
         var iterator = events.makeAsyncIterator()
         switch await iterator.next() ?? .signal(SIGTERM) {
         case .signal(let number):
+            if let runner = launcher.launched {
+                // Ready already, though the start-up task had not reported it yet: a normal, drained shutdown.
+                logger.info("shutdown signal", metadata: ["signal": "\(number)"])
+                await runner.shutdown()
+                return number
+            }
             logger.info(
                 "shutdown signal during start-up; stopping without waiting for it",
                 metadata: ["signal": "\(number)", "phase": "\(launcher.progress.current.name)"])
