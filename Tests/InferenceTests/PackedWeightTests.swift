@@ -136,3 +136,18 @@ func packedEngineMatchesTheBLASEngine(layout: HeadLayout) throws {
     #expect(tensor.toArray() == before)
     #expect(before.contains { $0 != 0 })
 }
+
+/// The engine gives every resident page of its checkpoint back once loaded (safetensors and
+/// pytorch_model.bin); every tensor must still read the same afterwards.
+@Test(arguments: ["tiny-v2-cased-st", "tiny-v1-cased-bin"])
+func aStoreThatReleasedItsPagesStillReadsEveryTensor(fixture: String) throws {
+    let store = try WeightFiles.open(directory: Fixtures.model(fixture))
+    let names = store.tensors.keys.filter { store.tensors[$0]!.dtype.isFloatingPoint }.sorted()
+    let before = try names.map { try store.floats($0).toArray() }
+    store.releaseResidentPages()
+    for (name, values) in zip(names, before) {
+        #expect(try store.floats(name).toArray() == values, "\(name)")
+    }
+    #expect(names.count > 10)
+}
+

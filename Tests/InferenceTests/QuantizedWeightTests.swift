@@ -227,3 +227,23 @@ func calibrationSequences(vocab: Int) -> [TokenSequence] {
             config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1, precision: .int8)
     }
 }
+
+/// A batch whose codes outgrow the retained scratch (`CodeScratch.retainedBytes`) gets a block of its
+/// own; its rows come out as they do alone, through the retained block.
+@Test func aBatchTooLargeForTheRetainedScratchMultipliesAsItsRowsAlone() throws {
+    let (n, k) = (16, 3072)
+    let rows = CodeScratch.retainedBytes / (k * 2) + 3
+    let w = (0..<n * k).map { Float(($0 * 37) % 201 - 100) / 100 }
+    let weight = try #require(QuantizedWeight(FloatTensor(shape: [n, k], copying: w)))
+    let x = (0..<rows * k).map { Float(($0 * 13) % 97 - 48) / 16 }
+    var together = [Float](repeating: 0, count: rows * n)
+    weight.times(x, rows: rows, into: &together, parallel: Parallel(threads: 2))
+    for row in [0, rows / 2, rows - 1] {
+        var alone = [Float](repeating: 0, count: n)
+        Array(x[row * k..<(row + 1) * k]).withUnsafeBufferPointer { input in
+            weight.times(input.baseAddress!, rows: 1, into: &alone, parallel: Parallel(threads: 1))
+        }
+        #expect(alone == Array(together[row * n..<(row + 1) * n]), "row \(row)")
+    }
+    #expect(together.contains { $0 != 0 })
+}

@@ -14,6 +14,10 @@ final class SafeTensorsFile: WeightStore {
         try self.init(file: MappedFile(path: path))
     }
 
+    func releaseResidentPages() {
+        file.releasePages(file.bytes)
+    }
+
     init(file: MappedFile) throws {
         self.file = file
         path = file.path

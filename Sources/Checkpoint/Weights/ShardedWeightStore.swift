@@ -13,6 +13,8 @@ final class ShardedWeightStore: WeightStore {
     let indexPath: String
     let tensors: [String: TensorInfo]
     private let storeOf: [String: any WeightStore]
+    /// Every shard the index names, each once.
+    private let shards: [any WeightStore]
 
     /// Opens the index at `indexPath` and every shard it names, via `openShard(path)`.
     init(indexPath: String, openShard: (String) throws -> any WeightStore) throws {
@@ -37,11 +39,16 @@ final class ShardedWeightStore: WeightStore {
         }
         self.tensors = tensors
         self.storeOf = storeOf
+        self.shards = shards.keys.sorted().compactMap { shards[$0] }
     }
 
     func floats(_ name: String) throws -> FloatTensor {
         guard let store = storeOf[name] else { throw WeightError.unknownTensor(name: name, file: indexPath) }
         return try store.floats(name)
+    }
+
+    func releaseResidentPages() {
+        for shard in shards { shard.releaseResidentPages() }
     }
 
     private static func readWeightMap(indexPath: String) throws -> [String: String] {

@@ -91,6 +91,15 @@ public protocol WeightStore: AnyObject, Sendable {
     /// The tensor as f32 (converted from f16/bf16/f64 when needed). Throws `WeightError.unknownTensor`
     /// for a name not in `tensors` and `WeightError.notFloatTensor` for an integer or boolean tensor.
     func floats(_ name: String) throws -> FloatTensor
+    /// Lets the kernel drop every resident page of the store's mapped files (see
+    /// `MappedFile.releasePages`): once the engine has copied what it packs, what it still reads in place
+    /// (embedding rows, biases, norms) faults back in from the page cache as it is used.
+    func releaseResidentPages()
+}
+
+extension WeightStore {
+    /// Stores in ordinary memory have nothing to give back.
+    public func releaseResidentPages() {}
 }
 
 /// Heap storage for converted tensors; freed when the last `FloatTensor` using it goes away.

@@ -88,16 +88,19 @@ final class QuantizedWeight: @unchecked Sendable {
     ) {
         guard rows > 0, let inputs = products.first?.0.inputs else { return }
         precondition(products.allSatisfy { $0.0.inputs == inputs }, "products of one input share its width")
-        let quantized = QuantizedRows(rows: rows, inputs: inputs)
-        defer { quantized.release() }
-        parallel.forEachChunk(count: rows, grain: 16) { _, range in
-            for row in range { quantized.quantize(row, from: x + row * inputs) }
-        }
-        parallel.forEachPanelRange(panels: products.map(\.0.panels)) { index, panels in
-            let (weight, out) = products[index]
-            rk_q8_gemm(
-                isa, rows, inputs, quantized.values, quantized.rowWidth, quantized.scales, weight.values,
-                weight.scales, panels.lowerBound, panels.upperBound, out, weight.outputs)
+        let bytes = ScratchCarver.bytes { carver in _ = QuantizedRows(rows: rows, inputs: inputs, scratch: &carver) }
+        CodeScratch.with(bytes: bytes) { memory in
+            var carver = ScratchCarver(memory)
+            let quantized = QuantizedRows(rows: rows, inputs: inputs, scratch: &carver)
+            parallel.forEachChunk(count: rows, grain: 16) { _, range in
+                for row in range { quantized.quantize(row, from: x + row * inputs) }
+            }
+            parallel.forEachPanelRange(panels: products.map(\.0.panels)) { index, panels in
+                let (weight, out) = products[index]
+                rk_q8_gemm(
+                    isa, rows, inputs, quantized.values, quantized.rowWidth, quantized.scales, weight.values,
+                    weight.scales, panels.lowerBound, panels.upperBound, out, weight.outputs)
+            }
         }
     }
 }
@@ -109,19 +112,15 @@ private struct QuantizedRows {
     let inputs: Int
     let rowWidth: Int
 
-    init(rows: Int, inputs: Int) {
+    /// Takes its buffers from `scratch` (see `CodeScratch`).
+    init(rows: Int, inputs: Int, scratch: inout ScratchCarver) {
         self.inputs = inputs
         rowWidth = rk_q8_padded_inputs(inputs)
-        values = .allocate(capacity: rows * rowWidth)
-        scales = .allocate(capacity: rows)
+        values = scratch.take(rows * rowWidth, of: Int16.self)
+        scales = scratch.take(rows, of: Float.self)
     }
 
     func quantize(_ row: Int, from x: UnsafePointer<Float>) {
         scales[row] = rk_q8_quantize_row(QuantizedWeight.isa, x, inputs, values + row * rowWidth)
-    }
-
-    func release() {
-        values.deallocate()
-        scales.deallocate()
     }
 }

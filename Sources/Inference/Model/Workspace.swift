@@ -26,6 +26,8 @@ final class Workspace {
     /// The [CLS] rows the last layer works on (see `BertEncoder.clsVectors`).
     let cls: UnsafeMutableBufferPointer<Float>
     let scores: UnsafeMutableBufferPointer<Float>
+    /// Where the buffers live: pages from the kernel, given back when the workspace goes.
+    private let pages: ScratchPages
 
     /// `threads` attention score blocks, one per thread.
     convenience init(tokens: Int, longest: Int, threads: Int, config: ModelConfig) {
@@ -41,18 +43,13 @@ final class Workspace {
         self.intermediateSize = intermediateSize
         self.threads = threads
         let width = tokens * hiddenSize
-        func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            .allocate(capacity: max(count, 1))
-        }
-        hidden = buffer(width)
-        query = buffer(width)
-        key = buffer(width)
-        value = buffer(width)
-        context = buffer(width)
-        projected = buffer(width)
-        intermediate = buffer(tokens * intermediateSize)
-        cls = buffer(tokens * hiddenSize)
-        scores = buffer(longest * longest * threads)
+        let counts = [width, width, width, width, width, width, tokens * intermediateSize, width, longest * longest * threads]
+        let bytes = ScratchCarver.bytes { carver in for count in counts { _ = carver.take(count, of: Float.self) } }
+        pages = ScratchPages(bytes: bytes)
+        var carver = ScratchCarver(pages.bytes.baseAddress)
+        let buffers = counts.map { UnsafeMutableBufferPointer(start: carver.take($0, of: Float.self), count: $0) }
+        (hidden, query, key, value, context, projected) = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5])
+        (intermediate, cls, scores) = (buffers[6], buffers[7], buffers[8])
     }
 
     /// Whether a pass of `tokens` rows, longest sequence `longest`, of a model of `config` on
@@ -60,9 +57,5 @@ final class Workspace {
     func fits(tokens: Int, longest: Int, threads: Int, config: ModelConfig) -> Bool {
         tokens <= self.tokens && longest <= self.longest && threads <= self.threads
             && config.hiddenSize <= hiddenSize && config.intermediateSize <= intermediateSize
-    }
-
-    deinit {
-        for b in [hidden, query, key, value, context, projected, intermediate, cls, scores] { b.deallocate() }
     }
 }
