@@ -13,6 +13,7 @@
 #include "rounding.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -54,23 +55,27 @@ int32_t rk_q8_activation_limit(size_t k) {
     return limit < RK_Q8_MAX_ACTIVATION ? (int32_t)limit : RK_Q8_MAX_ACTIVATION;
 }
 
+// Each row is coded into contiguous scratch first (a loop the compiler vectorises), then copied into its
+// panel a pair of codes at a time. A NaN weight codes as 0.
 void rk_q8_pack(const float *w, size_t n, size_t k, int8_t *packed, float *scale) {
     size_t kp = rk_q8_padded_inputs(k);
-    memset(packed, 0, n * kp);
+    int8_t *codes = calloc(kp > 0 ? kp : 2, 1);
+    if (!codes) abort();
     for (size_t c = 0; c < n; c++) {
         const float *row = w + c * k;
-        float max = 0;
-        for (size_t kk = 0; kk < k; kk++) max = fmaxf(max, fabsf(row[kk]));
+        float max = abs_max(row, k);
         float inverse = max > 0 ? 127.f / max : 0;
         scale[c] = max > 0 ? max / 127.f : 1;
-        int8_t *panel = packed + (c / RK_Q8_COLS) * kp * RK_Q8_COLS;
         for (size_t kk = 0; kk < k; kk++) {
             float r = round_even(row[kk] * inverse);
-            if (r > 127.f) r = 127.f;
-            if (r < -127.f) r = -127.f;
-            panel[(kk / 2) * RK_Q8_COLS * 2 + (c % RK_Q8_COLS) * 2 + kk % 2] = (int8_t)r;
+            r = r > 127.f ? 127.f : r;
+            r = r < -127.f ? -127.f : r;
+            codes[kk] = (int8_t)(r == r ? r : 0);
         }
+        int8_t *panel = packed + (c / RK_Q8_COLS) * kp * RK_Q8_COLS + (c % RK_Q8_COLS) * 2;
+        for (size_t pair = 0; pair < kp / 2; pair++) memcpy(panel + pair * RK_Q8_COLS * 2, codes + pair * 2, 2);
     }
+    free(codes);
 }
 
 static float quantize_row_portable(const float *x, size_t k, int16_t *q) {

@@ -15,6 +15,7 @@
 #include "rounding.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -29,28 +30,36 @@
 
 size_t rk_u8_padded_inputs(size_t k) { return (k + 3) / 4 * 4; }
 
+// Each row is scaled and coded into contiguous scratch first (loops the compiler vectorises), then
+// copied into its panel 4 codes at a time. A NaN weight codes as 0.
 void rk_u8_pack(const float *w, size_t n, size_t k, const float *column_factor, int8_t *packed, float *scale,
                 int32_t *column_sum) {
     size_t kp = rk_u8_padded_inputs(k);
     const float limit = RK_U8_WEIGHT_LIMIT;
-    memset(packed, 0, n * kp);
+    float *scaled = malloc((k > 0 ? k : 1) * sizeof(float));
+    int8_t *codes = calloc(kp > 0 ? kp : 4, 1);
+    if (!scaled || !codes) abort();
     for (size_t c = 0; c < n; c++) {
         const float *row = w + c * k;
-        float max = 0;
-        for (size_t kk = 0; kk < k; kk++) max = fmaxf(max, fabsf(column_factor ? row[kk] * column_factor[kk] : row[kk]));
+        for (size_t kk = 0; kk < k; kk++) scaled[kk] = column_factor ? row[kk] * column_factor[kk] : row[kk];
+        float max = abs_max(scaled, k);
         float inverse = max > 0 ? limit / max : 0;
         scale[c] = max > 0 ? max / limit : 1;
-        int8_t *panel = packed + (c / RK_U8_COLS) * kp * RK_U8_COLS + (c % RK_U8_COLS) * 4;
         int32_t sum = 0;
         for (size_t kk = 0; kk < k; kk++) {
-            float r = round_even((column_factor ? row[kk] * column_factor[kk] : row[kk]) * inverse);
-            if (r > limit) r = limit;
-            if (r < -limit) r = -limit;
-            panel[(kk / 4) * RK_U8_COLS * 4 + kk % 4] = (int8_t)r;
+            float r = round_even(scaled[kk] * inverse);
+            r = r > limit ? limit : r;
+            r = r < -limit ? -limit : r;
+            r = r == r ? r : 0;
+            codes[kk] = (int8_t)r;
             sum += (int32_t)r;
         }
+        int8_t *panel = packed + (c / RK_U8_COLS) * kp * RK_U8_COLS + (c % RK_U8_COLS) * 4;
+        for (size_t group = 0; group < kp / 4; group++) memcpy(panel + group * RK_U8_COLS * 4, codes + group * 4, 4);
         column_sum[c] = sum;
     }
+    free(scaled);
+    free(codes);
 }
 
 // Row quantisation. Every path evaluates, in float with the default rounding mode and nothing fused:

@@ -117,9 +117,29 @@ func aCalibratedProductIsCloseToFp32AndRowIndependent(threads: Int) throws {
     #expect(alone.plan !== plan)
 }
 
+@Test func calibrationSplitOverThreadsPacksWhatOneThreadPacks() throws {
+    // 80 outputs: five panels, split unevenly between two threads; 300 inputs, so 10 are int16-coded.
+    let (n, k, rows) = (80, 300, 7)
+    var rng = SplitMix64(seed: 5)
+    func uniform() -> Float { Float(rng.next() % 20_001) / 10_000 - 1 }
+    let w = (0..<n * k).map { index in uniform() * (index % k == 17 ? 6 : 1) }
+    let x = (0..<rows * k).map { index in uniform() * (index % k == 40 ? 30 : 1) }
+    var outputs: [[Float]] = []
+    for threads in [1, 2] {
+        let weight = try #require(ByteCodedWeight(FloatTensor(shape: [n, k], copying: w)))
+        var out = [Float](repeating: 0, count: rows * n)
+        weight.times(x, rows: rows, into: &out, parallel: Parallel(threads: threads))
+        #expect(weight.plan?.wideChannels.count == 10)
+        // The second call multiplies with the packed weight alone (the first one also calibrated).
+        weight.times(x, rows: rows, into: &out, parallel: Parallel(threads: 1))
+        outputs.append(out)
+    }
+    #expect(outputs[0] == outputs[1], "the same codes, scales and sums whichever thread packed a panel")
+}
+
 @Test func aProductThatNeverRanIsStillQuantised() throws {
     let weight = try #require(ByteCodedWeight(FloatTensor(shape: [16, 8], copying: (0..<128).map { Float($0 % 7) - 3 })))
-    weight.finishCalibration()
+    weight.finishCalibration(parallel: Parallel(threads: 2))
     let plan = try #require(weight.plan)
     #expect(plan.wideChannels.count == 2)
     #expect(plan.smoothing.allSatisfy { $0.isFinite })

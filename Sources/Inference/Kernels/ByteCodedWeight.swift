@@ -90,9 +90,9 @@ final class ByteCodedWeight: @unchecked Sendable {
     var plan: InputChannelPlan? { codes?.plan }
 
     /// Quantises a product that never ran (no input seen: every channel gets the same factor).
-    func finishCalibration() {
+    func finishCalibration(parallel: Parallel) {
         guard codes == nil else { return }
-        Self.quantize([self], ranges: [Float](repeating: 1, count: inputs))
+        Self.quantize([self], ranges: [Float](repeating: 1, count: inputs), parallel: parallel)
     }
 
     /// `out[rows, outputs] ≈ x[rows, inputs] · Wᵀ`.
@@ -119,7 +119,7 @@ final class ByteCodedWeight: @unchecked Sendable {
                 let xr = x + row * inputs
                 for j in 0..<inputs { ranges[j] = max(ranges[j], abs(xr[j])) }
             }
-            quantize(products.map(\.0).filter { !$0.isCalibrated }, ranges: ranges)
+            quantize(products.map(\.0).filter { !$0.isCalibrated }, ranges: ranges, parallel: parallel)
         }
         let ready = products.map { weight, out in (weight.codes!, out) }
         var plans: [InputChannelPlan] = []
@@ -128,34 +128,47 @@ final class ByteCodedWeight: @unchecked Sendable {
             plans.append(codes.plan)
             return plans.count - 1
         }
-        let coded = plans.map { CodedRows(rows: rows, plan: $0) }
-        defer { for rows in coded { rows.release() } }
-        parallel.forEachChunk(count: rows, grain: 16) { _, range in
-            for (rowCodes, plan) in zip(coded, plans) {
-                for row in range { rowCodes.quantize(row, from: x + row * inputs, plan: plan) }
-            }
+        let bytes = ScratchCarver.bytes { carver in
+            for plan in plans { _ = CodedRows(rows: rows, plan: plan, scratch: &carver) }
         }
-        parallel.forEachPanelRange(panels: ready.map(\.0.panels)) { index, panels in
-            let (codes, out) = ready[index]
-            codes.multiply(coded[planIndex[index]], rows: rows, panels: panels, into: out)
+        CodeScratch.with(bytes: bytes) { memory in
+            var carver = ScratchCarver(memory)
+            let coded = plans.map { CodedRows(rows: rows, plan: $0, scratch: &carver) }
+            parallel.forEachChunk(count: rows, grain: 16) { _, range in
+                for (rowCodes, plan) in zip(coded, plans) {
+                    for row in range { rowCodes.quantize(row, from: x + row * inputs, plan: plan) }
+                }
+            }
+            parallel.forEachPanelRange(panels: ready.map(\.0.panels)) { index, panels in
+                let (codes, out) = ready[index]
+                codes.multiply(coded[planIndex[index]], rows: rows, panels: panels, into: out)
+            }
         }
     }
 
     /// One plan for `group` (products of one input) from the input's `ranges` and the group's weight
-    /// columns; quantises and packs every member's weight with it.
-    private static func quantize(_ group: [ByteCodedWeight], ranges: [Float]) {
+    /// columns; quantises and packs every member's weight with it. Runs while the engine loads, where
+    /// it is most of int8's start-up, so both passes over the weights are split over the threads.
+    private static func quantize(_ group: [ByteCodedWeight], ranges: [Float], parallel: Parallel) {
         let inputs = ranges.count
         var columnMax = [Float](repeating: 0, count: inputs)
-        for member in group {
-            member.weight.withValues { w in
-                for c in 0..<member.outputs {
-                    for j in 0..<inputs { columnMax[j] = max(columnMax[j], abs(w[c * inputs + j])) }
+        columnMax.withUnsafeMutableBufferPointer { columnMax in
+            let maxima = columnMax.baseAddress!
+            // Each thread takes a range of columns over every row: no two threads write one maximum.
+            parallel.forEachChunk(count: inputs, grain: 64) { _, columns in
+                for member in group {
+                    member.weight.withValues { w in
+                        for c in 0..<member.outputs {
+                            let row = w.baseAddress! + c * inputs
+                            for j in columns { maxima[j] = max(maxima[j], abs(row[j])) }
+                        }
+                    }
                 }
             }
         }
         let plan = InputChannelPlan(ranges: ranges, columnMax: columnMax)
         for member in group {
-            member.codes = Codes(weight: member.weight, plan: plan)
+            member.codes = Codes(weight: member.weight, plan: plan, parallel: parallel)
             // The float original is not read again: a mapped checkpoint's pages need not stay resident.
             member.weight.releaseMappedPages()
         }
@@ -181,7 +194,8 @@ private final class Codes: @unchecked Sendable {
     var byteInputs: Int { plan.multipliers.count }
     var wideInputs: Int { plan.wideChannels.count }
 
-    init(weight: FloatTensor, plan: InputChannelPlan) {
+    /// Packs `weight`'s panels, split over the threads (a panel's bytes, scales and sums are its own).
+    init(weight: FloatTensor, plan: InputChannelPlan, parallel: Parallel) {
         self.plan = plan
         outputs = weight.shape[0]
         let inputs = weight.shape[1]
@@ -193,14 +207,24 @@ private final class Codes: @unchecked Sendable {
         columnSums = .allocate(capacity: outputs)
         wideValues = alignedBytes(outputs * max(wideWidth, 1))
         wideScales = .allocate(capacity: outputs)
-        var wideWeight = [Float](repeating: 0, count: outputs * kw)
+        let columns = Int(RK_U8_COLS)
+        precondition(columns == Int(RK_Q8_COLS), "both halves split on the same panels")
         weight.withValues { w in
-            rk_u8_pack(w.baseAddress!, outputs, inputs, plan.smoothing, byteValues, byteScales, columnSums)
-            for c in 0..<outputs {
-                for (i, j) in plan.wideChannels.enumerated() { wideWeight[c * kw + i] = w[c * inputs + j] }
+            parallel.forEachChunk(count: outputs / columns) { _, panels in
+                let first = panels.lowerBound * columns
+                let count = panels.count * columns
+                rk_u8_pack(
+                    w.baseAddress! + first * inputs, count, inputs, plan.smoothing, byteValues + first * byteWidth,
+                    byteScales + first, columnSums + first)
+                guard kw > 0 else { return }
+                var wideWeight = [Float](repeating: 0, count: count * kw)
+                for c in 0..<count {
+                    let row = w.baseAddress! + (first + c) * inputs
+                    for (i, j) in plan.wideChannels.enumerated() { wideWeight[c * kw + i] = row[j] }
+                }
+                rk_q8_pack(wideWeight, count, kw, wideValues + first * wideWidth, wideScales + first)
             }
         }
-        if kw > 0 { rk_q8_pack(wideWeight, outputs, kw, wideValues, wideScales) }
     }
 
     deinit {
@@ -236,14 +260,15 @@ private struct CodedRows {
     let wideScales: UnsafeMutablePointer<Float>
     let wideWidth: Int
 
-    init(rows: Int, plan: InputChannelPlan) {
+    /// Takes its buffers from `scratch` (see `CodeScratch`).
+    init(rows: Int, plan: InputChannelPlan, scratch: inout ScratchCarver) {
         byteWidth = rk_u8_padded_inputs(plan.multipliers.count)
         wideWidth = rk_q8_padded_inputs(plan.wideChannels.count)
-        byteValues = .allocate(capacity: rows * byteWidth)
-        byteScales = .allocate(capacity: rows)
-        zeros = .allocate(capacity: rows)
-        wideValues = .allocate(capacity: max(rows * wideWidth, 1))
-        wideScales = .allocate(capacity: rows)
+        byteValues = scratch.take(rows * byteWidth, of: UInt8.self)
+        byteScales = scratch.take(rows, of: Float.self)
+        zeros = scratch.take(rows, of: Int32.self)
+        wideValues = scratch.take(rows * wideWidth, of: Int16.self)
+        wideScales = scratch.take(rows, of: Float.self)
     }
 
     func quantize(_ row: Int, from x: UnsafePointer<Float>, plan: InputChannelPlan) {
@@ -257,14 +282,6 @@ private struct CodedRows {
             for (i, j) in plan.wideChannels.enumerated() { gathered[i] = x[j] }
             wideScales[row] = rk_q8_quantize_row(isa, gathered.baseAddress!, kw, wideValues + row * wideWidth)
         }
-    }
-
-    func release() {
-        byteValues.deallocate()
-        byteScales.deallocate()
-        zeros.deallocate()
-        wideValues.deallocate()
-        wideScales.deallocate()
     }
 }
 

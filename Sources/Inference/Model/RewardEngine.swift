@@ -46,6 +46,9 @@ public final class RewardEngine: Sendable {
         BLASThreads.set(1)
         head = RewardHead(weights: loaded.head)
         try calibrate(calibration)
+        // Packed products no longer read the checkpoint; neither the load nor calibration's text should
+        // leave the rest of it resident.
+        store.releaseResidentPages()
     }
 
     /// Loads `config.json` and the weights (safetensors, sharded safetensors or pytorch_model.bin).
@@ -67,10 +70,17 @@ public final class RewardEngine: Sendable {
         guard !calibration.isEmpty else { throw EngineError.calibrationMissing }
         // Cut to the model's limit: only the channels' magnitudes matter here.
         let limit = config.maxSequenceLength
-        _ = try firstTokenVectors(
-            calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) })
+        let batch = try PackedBatch(
+            calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) },
+            config: config)
+        // A workspace of its own, freed when the pass ends: the calibration batch is larger than the
+        // batches most servers see, and the shared one would keep its pages resident.
+        let workspace = Workspace(
+            tokens: max(batch.tokenCount, encoder.minimumClsRows), longest: batch.lengths.max() ?? 0,
+            threads: encoder.parallel.threads, config: config)
+        _ = ComputeLock.shared.withLock { _ in encoder.clsVectors(batch, workspace: workspace) }
         // Products the pass did not reach (none in the supported families) still get quantised.
-        for weight in pending { weight.finishCalibration() }
+        for weight in pending { weight.finishCalibration(parallel: encoder.parallel) }
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
