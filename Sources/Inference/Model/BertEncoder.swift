@@ -186,7 +186,7 @@ struct BertEncoder: SequenceEncoder {
         packWeights: Bool, precision: Precision = .fp32
     ) {
         self.embeddings = embeddings
-        self.layers = (packWeights ? EncoderLayerWeights.packing(layers, precision) : layers).map {
+        self.layers = (packWeights ? EncoderLayerWeights.packing(layers, precision, parallel: parallel) : layers).map {
             (
                 BertAttention(weights: $0, config: config, parallel: parallel),
                 BertFeedForward(weights: $0, config: config, parallel: parallel)

@@ -66,10 +66,17 @@ public struct EncoderLayerWeights: Sendable {
     /// Every layer packed for `precision`, except that at int8 the last layer stays fp32: measured on
     /// all-MiniLM-L6-v2 (docstring pairs, `reward-server compare`), it holds the most of int8's ranking
     /// error, and it costs little, since only its key and value products run on every token.
-    static func packing(_ layers: [EncoderLayerWeights], _ precision: Precision) -> [EncoderLayerWeights] {
-        layers.enumerated().map { index, layer in
-            layer.packingWeights(index == layers.count - 1 ? .fp32 : precision)
+    /// Layers pack independently, so they are split over the threads.
+    static func packing(
+        _ layers: [EncoderLayerWeights], _ precision: Precision, parallel: Parallel
+    ) -> [EncoderLayerWeights] {
+        var packed = [EncoderLayerWeights?](repeating: nil, count: layers.count)
+        packed.withUnsafeMutableBufferPointer { packed in
+            parallel.forEachInterleaved(count: layers.count) { _, index in
+                packed[index] = layers[index].packingWeights(index == layers.count - 1 ? .fp32 : precision)
+            }
         }
+        return packed.map { $0! }
     }
 
     /// The six products, in the order they run.

@@ -101,7 +101,8 @@ enum DebertaV2Model {
             let out
         else { return nil }
         let positions = c.disentangled.map { RelativePositions($0, longest: c.maxSequenceLength) }
-        let packed = packWeights ? EncoderLayerWeights.packing(layers.map(\.weights), precision) : layers.map(\.weights)
+        let weights = layers.map(\.weights)
+        let packed = packWeights ? EncoderLayerWeights.packing(weights, precision, parallel: parallel) : weights
         let encoderLayers = zip(layers, packed).map { layer, weights in
             let projections = relative.map { project($0, layer, c, parallel: parallel) }
             return (
