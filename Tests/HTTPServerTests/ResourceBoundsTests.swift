@@ -63,13 +63,19 @@ import Testing
     @Test func aHalfClosedClientIsAnswered() async throws {
         try await withServer { _, port in
             let client = try LoopbackClient(port: port)
-            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+            // The last answer takes 300 ms, so the server has read the half-close before it is sent
+            // (an answer sent before the server reads it cannot say `Connection: close`).
+            try client.send(
+                "GET /health HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi"
+                    + "GET /slow?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n")
             client.halfClose()
             let first = try client.readResponse()
             #expect(first.status == 200)
             let second = try client.readResponse()
             #expect(second.text == "hi")
-            #expect(second.headers["connection"] == "close")
+            let last = try client.readResponse()
+            #expect(last.text == "slow")
+            #expect(last.headers["connection"] == "close")
             #expect(try client.readsEOF())
         }
     }
