@@ -82,6 +82,9 @@ final class FakeHub: @unchecked Sendable {
         var requests: [RecordedRequest] = []
         /// Content the CDN role serves, by sha256.
         var cdnBlobs: [String: Data] = [:]
+        /// Until the accept thread closes `listener`; read and changed only under the lock, so `stop`
+        /// never reaches a descriptor number that has been closed (and maybe reused) meanwhile.
+        var listenerOpen = true
     }
 
     private let listener: Int32
@@ -119,8 +122,12 @@ final class FakeHub: @unchecked Sendable {
     /// would free the descriptor number while that thread may still call `accept` with it; a hub
     /// started meanwhile by a test running in parallel can get the same number, and this hub's
     /// thread would then take (and answer with this hub's repos) connections meant for that one.
+    /// Likewise, once that thread has closed the listener, a shutdown here would hit whatever now has
+    /// its number (another test's listening socket, whose queued connections would be reset).
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
+        state.withLock { state in
+            if state.listenerOpen { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
@@ -151,11 +158,17 @@ final class FakeHub: @unchecked Sendable {
     // MARK: - Serving
 
     private func acceptLoop() {
-        defer { close(listener) }
+        defer {
+            state.withLock { state in
+                state.listenerOpen = false
+                close(listener)
+            }
+        }
         while true {
             let client = accept(listener, nil, nil)
             guard client >= 0 else {
-                if errno == EINTR { continue }
+                // A client that reset before it was accepted is no reason to stop serving.
+                if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
             let thread = Thread { [self] in
