@@ -31,6 +31,29 @@ func scoresDoNotDependOnTheRestOfTheBatch(layout: HeadLayout) throws {
     }
 }
 
+@Test func passesKeepWholeSequencesWithinTheTokenBudgetInOrder() {
+    #expect(RewardEngine.passes(lengths: [], tokenBudget: 10) == [])
+    #expect(RewardEngine.passes(lengths: [4, 6, 1], tokenBudget: 10) == [0..<2, 2..<3])
+    // A sequence longer than the budget runs alone.
+    #expect(RewardEngine.passes(lengths: [12, 3, 3, 5], tokenBudget: 10) == [0..<1, 1..<3, 3..<4])
+}
+
+/// A batch larger than the retained workspace runs as several passes; its scores are those of each
+/// sequence alone, and an error still names the sequence's index in the whole batch.
+@Test func aBatchLargerThanTheWorkspaceScoresAsItsSequencesAlone() throws {
+    let model = try engine()
+    let inputs = (0..<40).map { sequence(40 + $0 % 25, seed: UInt64(100 + $0)) }
+    #expect(inputs.reduce(0) { $0 + $1.ids.count } > Workspace.retainedTokens)
+    let together = try model.scores(inputs)
+    #expect(together.count == inputs.count)
+    for i in inputs.indices {
+        #expect(abs(try model.scores([inputs[i]])[0] - together[i]) <= 1e-5, "sequence \(i)")
+    }
+    var broken = inputs
+    broken[37] = TokenSequence(ids: [])
+    #expect(throws: EngineError.emptySequence(index: 37)) { try model.scores(broken) }
+}
+
 @Test func typeIdsChangeTheScore() throws {
     let model = try engine()
     let ids = sequence(10, seed: 3).ids

@@ -102,12 +102,39 @@ public final class RewardEngine: Sendable {
         return head.logits(cls: cls, count: count)
     }
 
+    /// The [CLS] vectors of `sequences`, in order. A batch of more than `Workspace.retainedTokens` tokens
+    /// runs as several passes of whole sequences that each fit the retained workspace: a sequence's
+    /// vector does not depend on the rest of its batch, and one pass over the whole batch would need a
+    /// workspace of its own (about 140 MB at 4,096 bert-base tokens) at the peak of the process's memory.
     private func firstTokenVectors(_ sequences: [TokenSequence]) throws -> (cls: [Float], count: Int) {
-        let batch = try PackedBatch(sequences, config: config)
-        let cls = ComputeLock.shared.withLock { retained in
-            encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
+        // Checked whole first, so an error names the sequence's index in the caller's batch.
+        _ = try PackedBatch(sequences, config: config)
+        var cls: [Float] = []
+        cls.reserveCapacity(sequences.count * config.hiddenSize)
+        for pass in Self.passes(lengths: sequences.map(\.ids.count), tokenBudget: Workspace.retainedTokens) {
+            let batch = try PackedBatch(Array(sequences[pass]), config: config)
+            cls += ComputeLock.shared.withLock { retained in
+                encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
+            }
         }
-        return (cls, batch.sequenceCount)
+        return (cls, sequences.count)
+    }
+
+    /// Consecutive runs of sequences holding at most `tokenBudget` tokens each, in order; a longer
+    /// sequence makes a run of its own.
+    static func passes(lengths: [Int], tokenBudget: Int) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start = 0
+        var tokens = 0
+        for (index, length) in lengths.enumerated() {
+            if index > start && tokens + length > tokenBudget {
+                runs.append(start..<index)
+                (start, tokens) = (index, 0)
+            }
+            tokens += length
+        }
+        if start < lengths.count { runs.append(start..<lengths.count) }
+        return runs
     }
 
     /// How many encoder products run in int8 (tests check that `.int8` reached every one).
