@@ -1,8 +1,9 @@
 // Scratch memory for forward passes. One workspace is kept for the whole process (passes run one
 // at a time, see `ComputeLock`) for batches up to `Workspace.retainedTokens` tokens, sized for the
 // widest model that has run, so the common small batches allocate nothing and fault in no fresh
-// pages, and serving several models costs one workspace, not one each; larger batches get their
-// own, freed when the pass ends, so a rare big batch does not keep its memory resident.
+// pages, and serving several models costs one workspace, not one each. The engine splits larger
+// batches into passes that fit (see `RewardEngine`); a pass that still does not (one sequence longer
+// than the capacity) gets a workspace of its own, freed when the pass ends.
 import Checkpoint
 
 /// Scratch buffers for a forward pass of up to `tokens` tokens whose longest sequence is `longest`.
