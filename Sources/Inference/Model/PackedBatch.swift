@@ -50,13 +50,18 @@ struct PackedBatch {
     var sequenceCount: Int { lengths.count }
 
     init(_ sequences: [TokenSequence], config: ModelConfig) throws {
+        try self.init(sequences[...], config: config)
+    }
+
+    /// Errors name a sequence by its index in `sequences`' base (a slice keeps the caller's indices).
+    init(_ sequences: ArraySlice<TokenSequence>, config: ModelConfig) throws {
         var ids: [Int32] = []
         var typeIds: [Int32] = []
         var starts: [Int] = []
         var lengths: [Int] = []
         ids.reserveCapacity(sequences.reduce(0) { $0 + $1.ids.count })
         typeIds.reserveCapacity(ids.capacity)
-        for (index, sequence) in sequences.enumerated() {
+        for (index, sequence) in zip(sequences.indices, sequences) {
             try Self.validate(sequence, index: index, config: config)
             starts.append(ids.count)
             lengths.append(sequence.ids.count)

@@ -71,7 +71,9 @@ public final class RewardEngine: Sendable {
         // Cut to the model's limit: only the channels' magnitudes matter here.
         let limit = config.maxSequenceLength
         let batch = try PackedBatch(
-            calibration.map { TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit))) },
+            calibration.map {
+                TokenSequence(ids: Array($0.ids.prefix(limit)), typeIds: Array($0.typeIds.prefix(limit)))
+            },
             config: config)
         // A workspace of its own, freed when the pass ends: the calibration batch is larger than the
         // batches most servers see, and the shared one would keep its pages resident.
@@ -106,13 +108,12 @@ public final class RewardEngine: Sendable {
     /// runs as several passes of whole sequences that each fit the retained workspace: a sequence's
     /// vector does not depend on the rest of its batch, and one pass over the whole batch would need a
     /// workspace of its own (about 140 MB at 4,096 bert-base tokens) at the peak of the process's memory.
+    /// An error names the sequence's index in `sequences` (a pass is a slice that keeps it).
     private func firstTokenVectors(_ sequences: [TokenSequence]) throws -> (cls: [Float], count: Int) {
-        // Checked whole first, so an error names the sequence's index in the caller's batch.
-        _ = try PackedBatch(sequences, config: config)
         var cls: [Float] = []
         cls.reserveCapacity(sequences.count * config.hiddenSize)
         for pass in Self.passes(lengths: sequences.map(\.ids.count), tokenBudget: Workspace.retainedTokens) {
-            let batch = try PackedBatch(Array(sequences[pass]), config: config)
+            let batch = try PackedBatch(sequences[pass], config: config)
             cls += ComputeLock.shared.withLock { retained in
                 encoder.clsVectors(batch, workspace: encoder.workspace(for: batch, retained: &retained))
             }
