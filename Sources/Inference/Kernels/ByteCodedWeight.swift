@@ -47,7 +47,8 @@ final class InputChannelPlan: Sendable {
         let weightFloor = max(columnMax.reduce(0, +) / Float(max(k, 1)) * 0.01, .leastNormalMagnitude)
         let alpha = Double(Self.migration)
         let s = (0..<k).map { j in
-            Float(pow(Double(max(ranges[j], rangeFloor)), alpha) / pow(Double(max(columnMax[j], weightFloor)), 1 - alpha))
+            Float(
+                pow(Double(max(ranges[j], rangeFloor)), alpha) / pow(Double(max(columnMax[j], weightFloor)), 1 - alpha))
         }
         var wideCount = Int((Double(k) * Self.outlierShare).rounded(.up))
         wideCount = min(k, (wideCount + 1) / 2 * 2)
@@ -114,11 +115,7 @@ final class ByteCodedWeight: @unchecked Sendable {
         guard rows > 0, let inputs = products.first?.0.inputs else { return }
         precondition(products.allSatisfy { $0.0.inputs == inputs }, "products of one input share its width")
         if products.contains(where: { !$0.0.isCalibrated }) {
-            var ranges = [Float](repeating: 0, count: inputs)
-            for row in 0..<rows {
-                let xr = x + row * inputs
-                for j in 0..<inputs { ranges[j] = max(ranges[j], abs(xr[j])) }
-            }
+            let ranges = columnMagnitudes(of: [(x, rows)], width: inputs, parallel: parallel)
             quantize(products.map(\.0).filter { !$0.isCalibrated }, ranges: ranges, parallel: parallel)
         }
         let ready = products.map { weight, out in (weight.codes!, out) }
@@ -128,12 +125,7 @@ final class ByteCodedWeight: @unchecked Sendable {
             plans.append(codes.plan)
             return plans.count - 1
         }
-        let bytes = ScratchCarver.bytes { carver in
-            for plan in plans { _ = CodedRows(rows: rows, plan: plan, scratch: &carver) }
-        }
-        CodeScratch.with(bytes: bytes) { memory in
-            var carver = ScratchCarver(memory)
-            let coded = plans.map { CodedRows(rows: rows, plan: $0, scratch: &carver) }
+        CodeScratch.with({ carver in plans.map { CodedRows(rows: rows, plan: $0, scratch: &carver) } }) { coded in
             parallel.forEachChunk(count: rows, grain: 16) { _, range in
                 for (rowCodes, plan) in zip(coded, plans) {
                     for row in range { rowCodes.quantize(row, from: x + row * inputs, plan: plan) }
@@ -150,28 +142,36 @@ final class ByteCodedWeight: @unchecked Sendable {
     /// columns; quantises and packs every member's weight with it. Runs while the engine loads, where
     /// it is most of int8's start-up, so both passes over the weights are split over the threads.
     private static func quantize(_ group: [ByteCodedWeight], ranges: [Float], parallel: Parallel) {
-        let inputs = ranges.count
-        var columnMax = [Float](repeating: 0, count: inputs)
-        columnMax.withUnsafeMutableBufferPointer { columnMax in
-            let maxima = columnMax.baseAddress!
-            // Each thread takes a range of columns over every row: no two threads write one maximum.
-            parallel.forEachChunk(count: inputs, grain: 64) { _, columns in
-                for member in group {
-                    member.weight.withValues { w in
-                        for c in 0..<member.outputs {
-                            let row = w.baseAddress! + c * inputs
-                            for j in columns { maxima[j] = max(maxima[j], abs(row[j])) }
-                        }
-                    }
-                }
-            }
-        }
+        // `group` keeps every member's weight, and so its values, alive through the call.
+        let columnMax = columnMagnitudes(
+            of: group.map { ($0.weight.values.baseAddress!, $0.outputs) }, width: ranges.count, parallel: parallel)
         let plan = InputChannelPlan(ranges: ranges, columnMax: columnMax)
         for member in group {
             member.codes = Codes(weight: member.weight, plan: plan, parallel: parallel)
             // The float original is not read again: a mapped checkpoint's pages need not stay resident.
             member.weight.releaseMappedPages()
         }
+    }
+
+    /// Per column j, the largest |m[r, j]| over every row of the row-major `[rows, width]` matrices:
+    /// calibration's input ranges and the weights' column maxima. Split over the threads by columns, so
+    /// no two threads write one maximum.
+    private static func columnMagnitudes(
+        of matrices: [(values: UnsafePointer<Float>, rows: Int)], width: Int, parallel: Parallel
+    ) -> [Float] {
+        var maxima = [Float](repeating: 0, count: width)
+        maxima.withUnsafeMutableBufferPointer { maxima in
+            let maxima = maxima.baseAddress!
+            parallel.forEachChunk(count: width, grain: 64) { _, columns in
+                for (values, rows) in matrices {
+                    for r in 0..<rows {
+                        let row = values + r * width
+                        for j in columns { maxima[j] = max(maxima[j], abs(row[j])) }
+                    }
+                }
+            }
+        }
+        return maxima
     }
 }
 
@@ -274,7 +274,8 @@ private struct CodedRows {
     func quantize(_ row: Int, from x: UnsafePointer<Float>, plan: InputChannelPlan) {
         let isa = QuantizedWeight.isa
         byteScales[row] = plan.multipliers.withUnsafeBufferPointer { multipliers in
-            rk_u8_quantize_row(isa, x, multipliers.count, multipliers.baseAddress, byteValues + row * byteWidth, zeros + row)
+            rk_u8_quantize_row(
+                isa, x, multipliers.count, multipliers.baseAddress, byteValues + row * byteWidth, zeros + row)
         }
         let kw = plan.wideChannels.count
         guard kw > 0 else { return }

@@ -88,10 +88,7 @@ final class QuantizedWeight: @unchecked Sendable {
     ) {
         guard rows > 0, let inputs = products.first?.0.inputs else { return }
         precondition(products.allSatisfy { $0.0.inputs == inputs }, "products of one input share its width")
-        let bytes = ScratchCarver.bytes { carver in _ = QuantizedRows(rows: rows, inputs: inputs, scratch: &carver) }
-        CodeScratch.with(bytes: bytes) { memory in
-            var carver = ScratchCarver(memory)
-            let quantized = QuantizedRows(rows: rows, inputs: inputs, scratch: &carver)
+        CodeScratch.with({ QuantizedRows(rows: rows, inputs: inputs, scratch: &$0) }) { quantized in
             parallel.forEachChunk(count: rows, grain: 16) { _, range in
                 for row in range { quantized.quantize(row, from: x + row * inputs) }
             }

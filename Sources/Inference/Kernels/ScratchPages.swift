@@ -23,6 +23,20 @@ final class ScratchPages: @unchecked Sendable {
     }
 
     deinit { munmap(bytes.baseAddress, bytes.count) }
+
+    /// Pages just large enough for `layout`, and the slices `layout` takes from them.
+    static func carved<Layout>(_ layout: (inout ScratchCarver) -> Layout) -> (ScratchPages, Layout) {
+        let pages = ScratchPages(bytes: ScratchCarver.bytes(for: layout))
+        return (pages, pages.carve(layout))
+    }
+
+    /// The slices `layout` takes from the start of these pages (which must hold them).
+    func carve<Layout>(_ layout: (inout ScratchCarver) -> Layout) -> Layout {
+        var carver = ScratchCarver(bytes.baseAddress)
+        let slices = layout(&carver)
+        precondition(carver.used <= bytes.count, "scratch layout larger than its pages")
+        return slices
+    }
 }
 
 /// Hands out 64-byte-aligned, typed slices of one block, in order: the layout of a scratch block is
@@ -43,9 +57,9 @@ struct ScratchCarver {
     }
 
     /// The bytes `layout` takes (it runs against no memory, so it must only call `take`).
-    static func bytes(for layout: (inout ScratchCarver) -> Void) -> Int {
+    static func bytes<Layout>(for layout: (inout ScratchCarver) -> Layout) -> Int {
         var sizing = ScratchCarver(nil)
-        layout(&sizing)
+        _ = layout(&sizing)
         return sizing.used
     }
 }
@@ -60,16 +74,17 @@ enum CodeScratch {
     /// may call products from several threads.
     private static let retained = Mutex<ScratchPages?>(nil)
 
-    /// Runs `body` with a block of at least `bytes` bytes. Products take turns on the retained block.
-    static func with(bytes: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
-        guard bytes <= retainedBytes else {
-            let pages = ScratchPages(bytes: bytes)
-            withExtendedLifetime(pages) { body(pages.bytes.baseAddress!) }
+    /// Runs `body` with the slices `layout` takes: from the retained block when they fit (products take
+    /// turns on it), else from pages of their own.
+    static func with<Layout>(_ layout: (inout ScratchCarver) -> Layout, _ body: (Layout) -> Void) {
+        guard ScratchCarver.bytes(for: layout) <= retainedBytes else {
+            let (pages, slices) = ScratchPages.carved(layout)
+            withExtendedLifetime(pages) { body(slices) }
             return
         }
         retained.withLock { pages in
             if pages == nil { pages = ScratchPages(bytes: retainedBytes) }
-            body(pages!.bytes.baseAddress!)
+            body(pages!.carve(layout))
         }
     }
 }

@@ -44,12 +44,16 @@ final class Workspace {
         self.intermediateSize = intermediateSize
         self.threads = threads
         let width = tokens * hiddenSize
-        let counts = [width, width, width, width, width, width, tokens * intermediateSize, width, longest * longest * threads]
-        let bytes = ScratchCarver.bytes { carver in for count in counts { _ = carver.take(count, of: Float.self) } }
-        pages = ScratchPages(bytes: bytes)
-        var carver = ScratchCarver(pages.bytes.baseAddress)
-        let buffers = counts.map { UnsafeMutableBufferPointer(start: carver.take($0, of: Float.self), count: $0) }
-        (hidden, query, key, value, context, projected) = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5])
+        let counts = [
+            width, width, width, width, width, width, tokens * intermediateSize, width, longest * longest * threads,
+        ]
+        let buffers: [UnsafeMutableBufferPointer<Float>]
+        (pages, buffers) = ScratchPages.carved { carver in
+            counts.map { UnsafeMutableBufferPointer(start: carver.take($0, of: Float.self), count: $0) }
+        }
+        (hidden, query, key, value, context, projected) = (
+            buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5]
+        )
         (intermediate, cls, scores) = (buffers[6], buffers[7], buffers[8])
     }
 
