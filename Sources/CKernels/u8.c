@@ -94,6 +94,19 @@ static float row_parameters(float low, float high, float *inverse, int32_t *zero
     return range / 255.f;
 }
 
+/// Widens [low, high] by y[i] for i in from..<k: the portable path's whole row, the vector path's tail.
+static inline void widen_range(const float *x, const float *multiplier, size_t from, size_t k, float *low,
+                               float *high) {
+    for (size_t i = from; i < k; i++) {
+        float y = scaled(x, multiplier, i);
+        *low = u8_min(y, *low);
+        *high = u8_max(y, *high);
+    }
+}
+
+/// Zero codes after the row's k, up to its padded width.
+static inline void pad_codes(size_t k, uint8_t *q) { memset(q + k, 0, rk_u8_padded_inputs(k) - k); }
+
 /// The all-zero row: scale 0, zero point 0, codes 0.
 static float zero_row(size_t k, uint8_t *q, int32_t *zero) {
     memset(q, 0, rk_u8_padded_inputs(k));
@@ -103,17 +116,13 @@ static float zero_row(size_t k, uint8_t *q, int32_t *zero) {
 
 static float quantize_row_portable(const float *x, size_t k, const float *multiplier, uint8_t *q, int32_t *zero) {
     float low = 0, high = 0;
-    for (size_t i = 0; i < k; i++) {
-        float y = scaled(x, multiplier, i);
-        low = u8_min(y, low);
-        high = u8_max(y, high);
-    }
+    widen_range(x, multiplier, 0, k, &low, &high);
     if (high == low) return zero_row(k, q, zero);
     float inverse;
     float scale = row_parameters(low, high, &inverse, zero);
     float zf = (float)*zero;
     for (size_t i = 0; i < k; i++) q[i] = code(scaled(x, multiplier, i), inverse, zf);
-    for (size_t i = k; i < rk_u8_padded_inputs(k); i++) q[i] = 0;
+    pad_codes(k, q);
     return scale;
 }
 
@@ -152,11 +161,7 @@ __attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, s
         low = u8_min(lows[l], low);
         high = u8_max(highs[l], high);
     }
-    for (; i < k; i++) {
-        float y = scaled(x, multiplier, i);
-        low = u8_min(y, low);
-        high = u8_max(y, high);
-    }
+    widen_range(x, multiplier, i, k, &low, &high);
     if (high == low) return zero_row(k, q, zero);
     float inverse;
     float scale = row_parameters(low, high, &inverse, zero);
@@ -174,7 +179,7 @@ __attribute__((target("avx2"))) static float quantize_row_avx2(const float *x, s
         _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(bytes, order));
     }
     for (; i < k; i++) q[i] = code(scaled(x, multiplier, i), inverse, zf);
-    for (i = k; i < rk_u8_padded_inputs(k); i++) q[i] = 0;
+    pad_codes(k, q);
     return scale;
 }
 
