@@ -167,3 +167,39 @@ func aStoreThatReleasedItsPagesStillReadsEveryTensor(fixture: String) throws {
     }
     #expect(names.count > 10)
 }
+
+/// Scoring reads the vocabulary table a row at a time through the file and nothing else of the
+/// checkpoint in place (see `TensorBinder.tensor`), so none of the table's pages become resident:
+/// the kernel may map a whole page-cache folio around any in-place read, table included.
+@Test(arguments: ["tiny-v2-cased-st", "tiny-v1-cased-bin"])
+func scoringLeavesNoPageOfTheVocabularyTableResident(fixture: String) throws {
+    let directory = Fixtures.model(fixture)
+    let store = try WeightFiles.open(directory: directory)
+    let engine = try RewardEngine(config: try ModelConfig.load(directory: directory), weights: store, threads: 1)
+    let name = try #require(store.tensors.keys.first { $0.hasSuffix("word_embeddings.weight") })
+    let table = try store.floats(name)
+    let vocabulary = table.shape[0]
+    let ids = (0..<200).map { Int32(($0 * 7919) % vocabulary) }
+    let scores = try engine.scores([TokenSequence(ids: ids), TokenSequence(ids: Array(ids.prefix(9)))])
+    #expect(scores.allSatisfy { $0.isFinite })
+    #expect(try residentPages(table.values) == 0)
+    // The check can see pages: a read in place makes some resident.
+    #expect(table.values[Int(ids[1]) * table.shape[1]].isFinite)
+    #expect(try residentPages(table.values) > 0)
+}
+
+/// A row read through the file is the row in the mapping; a copy in ordinary memory reads the same.
+@Test func aMappedTensorsRowsAndCopyReadLikeTheMapping() throws {
+    let store = try WeightFiles.open(directory: Fixtures.model("tiny-v2-cased-st"))
+    let name = try #require(store.tensors.keys.first { $0.hasSuffix("word_embeddings.weight") })
+    let table = try store.floats(name)
+    let (rows, width) = (table.shape[0], table.shape[1])
+    var row = [Float](repeating: .nan, count: width)
+    for index in [0, 1, rows / 2, rows - 1] {
+        row.withUnsafeMutableBufferPointer { table.copyRow(index, into: $0.baseAddress!) }
+        #expect(row == Array(table.values[index * width..<(index + 1) * width]), "row \(index)")
+    }
+    let copy = table.inOrdinaryMemory()
+    #expect(copy.shape == table.shape && copy.toArray() == table.toArray())
+    #expect(copy.values.baseAddress != table.values.baseAddress)
+}

@@ -18,12 +18,15 @@ final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     /// True when `bytes` is a heap copy (see `init(path:contents:)`) rather than a mapping.
     private let isHeapCopy: Bool
+    /// The mapped file, kept open for `read(_:count:into:)`; -1 for a heap copy or an empty file.
+    private let descriptor: Int32
 
     /// Holds `contents` in page-aligned heap memory, as if mapped from `path`. For parsing bytes that
     /// are already in memory, such as in tests, without touching the file system.
     init(path: String, contents: [UInt8]) {
         self.path = path
         isHeapCopy = true
+        descriptor = -1
         let memory = UnsafeMutableRawPointer.allocate(byteCount: max(contents.count, 1), alignment: 4096)
         contents.withUnsafeBytes { source in
             if let start = source.baseAddress { memory.copyMemory(from: start, byteCount: source.count) }
@@ -36,22 +39,54 @@ final class MappedFile: @unchecked Sendable {
         isHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw WeightError.cannotOpen(file: path, reason: Self.lastErrorText()) }
-        defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw WeightError.cannotOpen(file: path, reason: Self.lastErrorText()) }
+        guard fstat(fd, &status) == 0 else {
+            let reason = Self.lastErrorText()
+            close(fd)
+            throw WeightError.cannotOpen(file: path, reason: reason)
+        }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw WeightError.cannotOpen(file: path, reason: "not a regular file")
         }
         let size = Int(status.st_size)
         guard size > 0 else {
+            close(fd)
+            descriptor = -1
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let address, address != MAP_FAILED else {
-            throw WeightError.cannotOpen(file: path, reason: "mmap failed: \(Self.lastErrorText())")
+            let reason = Self.lastErrorText()
+            close(fd)
+            throw WeightError.cannotOpen(file: path, reason: "mmap failed: \(reason)")
         }
+        descriptor = fd
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    /// Copies the `count` bytes at `address` (inside `bytes`) into `destination` by reading the file
+    /// (pread) instead of the mapping, so no page of the mapping becomes resident: the kernel may map a
+    /// whole large page-cache folio (megabytes) on one fault, which scattered small reads, such as
+    /// embedding rows, would pay for many times over. False for a heap copy or a failed or short read;
+    /// the caller then reads the mapping.
+    func read(_ address: UnsafeRawPointer, count: Int, into destination: UnsafeMutableRawPointer) -> Bool {
+        guard descriptor >= 0, let base = bytes.baseAddress else { return false }
+        let offset = address - base
+        guard offset >= 0, count >= 0, count <= bytes.count - offset else { return false }
+        var done = 0
+        while done < count {
+            let got = pread(descriptor, destination + done, count - done, off_t(offset + done))
+            if got > 0 {
+                done += got
+            } else if got < 0, errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// Lets the kernel drop the resident pages wholly inside `range` (a sub-range of `bytes`): they no
@@ -72,6 +107,7 @@ final class MappedFile: @unchecked Sendable {
             base.deallocate()
         } else {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            close(descriptor)
         }
     }
 

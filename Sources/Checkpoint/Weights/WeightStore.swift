@@ -69,6 +69,36 @@ public struct FloatTensor: @unchecked Sendable {
         file.releasePages(UnsafeRawBufferPointer(values))
     }
 
+    /// Copies row `index` of a 2-D tensor into `out` (`shape[1]` values). A tensor mapped from a file
+    /// is read through the file (see `MappedFile.read`), so looking up a few rows of a large table, such
+    /// as a vocabulary's embeddings, keeps none of its pages resident.
+    public func copyRow(_ index: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(shape.count == 2 && (0..<shape[0]).contains(index), "copyRow: row \(index) of \(shape)")
+        let width = shape[1]
+        withValues { values in
+            let row = values.baseAddress! + index * width
+            let size = width * MemoryLayout<Float>.size
+            if let file = owner as? MappedFile,
+                file.read(UnsafeRawPointer(row), count: size, into: UnsafeMutableRawPointer(out))
+            {
+                return
+            }
+            out.update(from: row, count: width)
+        }
+    }
+
+    /// This tensor in ordinary memory: a copy when it points into a mapped file, else itself. For the
+    /// small tensors read on every pass (biases, norms, position tables): read in place, each would keep
+    /// its neighbours' pages resident too (the kernel maps page-cache folios whole).
+    public func inOrdinaryMemory() -> FloatTensor {
+        guard owner is MappedFile else { return self }
+        return withValues { values in
+            let buffer = FloatBuffer(count: values.count)
+            _ = buffer.storage.initialize(from: values)
+            return FloatTensor(shape: shape, values: UnsafeBufferPointer(buffer.storage), owner: buffer)
+        }
+    }
+
     /// A copy of the values.
     public func toArray() -> [Float] {
         withValues { Array($0) }
@@ -92,8 +122,8 @@ public protocol WeightStore: AnyObject, Sendable {
     /// for a name not in `tensors` and `WeightError.notFloatTensor` for an integer or boolean tensor.
     func floats(_ name: String) throws -> FloatTensor
     /// Lets the kernel drop every resident page of the store's mapped files (see
-    /// `MappedFile.releasePages`): once the engine has copied what it packs, what it still reads in place
-    /// (embedding rows, biases, norms) faults back in from the page cache as it is used.
+    /// `MappedFile.releasePages`): once the engine has copied what it packs and what it reads on every
+    /// pass, only what it still reads in place (unpacked linear weights, if any) faults back in.
     func releaseResidentPages()
 }
 

@@ -26,18 +26,17 @@ struct BertEmbeddings: EmbeddingLayer {
 
     func forward(_ batch: PackedBatch, into out: UnsafeMutablePointer<Float>) {
         let h = config.hiddenSize
-        let words = weights.words.values.baseAddress!
         let types = weights.tokenTypes.values.baseAddress!
         let positions = weights.positions.values.baseAddress!
         for (start, length) in zip(batch.starts, batch.lengths) {
             for position in 0..<length {
                 let t = start + position
-                let w = words + Int(batch.ids[t]) * h
                 let ty = types + Int(batch.typeIds[t]) * h
                 let p = positions + position * h
                 let row = out + t * h
+                weights.words.copyRow(Int(batch.ids[t]), into: row)
                 // Same summation order as transformers: (inputs_embeds + token_type) + position.
-                for j in 0..<h { row[j] = (w[j] + ty[j]) + p[j] }
+                for j in 0..<h { row[j] = (row[j] + ty[j]) + p[j] }
                 Elementwise.layerNormRow(row, width: h, norm: weights.norm, eps: config.layerNormEps)
             }
         }

@@ -107,6 +107,24 @@ public enum HeadWeights: Sendable {
     case classifier(dense: Linear, activation: Activation, out: Linear)
 }
 
+extension HeadWeights {
+    /// The head with its weights copied out of a mapped checkpoint (`FloatTensor.inOrdinaryMemory`):
+    /// it reads them on every pass, and it is tiny next to the encoder.
+    func inOrdinaryMemory() -> HeadWeights {
+        func copied(_ l: Linear) -> Linear {
+            Linear(weight: l.weight.inOrdinaryMemory(), bias: l.bias.inOrdinaryMemory())
+        }
+        switch self {
+        case .sequenceClassification(let pooler, let classifier):
+            return .sequenceClassification(pooler: copied(pooler), classifier: copied(classifier))
+        case .bertReward(let clsLayer1, let ff1, let ff2):
+            return .bertReward(clsLayer1: copied(clsLayer1), ff1: copied(ff1), ff2: copied(ff2))
+        case .classifier(let dense, let activation, let out):
+            return .classifier(dense: copied(dense), activation: activation, out: copied(out))
+        }
+    }
+}
+
 public struct BertWeights: Sendable {
     public let embeddings: EmbeddingWeights
     public let layers: [EncoderLayerWeights]
@@ -146,7 +164,7 @@ extension BertWeights {
 
     private static func bind(_ b: TensorBinder, _ c: ModelConfig) -> BertWeights? {
         let h = c.hiddenSize
-        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])
+        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h], inPlace: true)
         let positions = b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, h])
         let types = b.tensor("embeddings.token_type_embeddings.weight", [c.typeVocabSize, h])
         let norm = b.layerNorm("embeddings.LayerNorm", h)

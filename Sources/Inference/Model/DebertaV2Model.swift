@@ -119,7 +119,7 @@ enum DebertaV2Model {
     private static func bindEmbeddings(_ b: TensorBinder, _ c: ModelConfig, parallel: Parallel) -> DebertaV2Embeddings?
     {
         let e = c.embeddingWidth
-        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, e])
+        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, e], inPlace: true)
         let positions =
             c.hasAbsolutePositions ? b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, e]) : nil
         let types = c.hasTokenTypes ? b.tensor("embeddings.token_type_embeddings.weight", [c.typeVocabSize, e]) : nil

@@ -10,7 +10,7 @@ enum DistilBertModel {
         _ b: TensorBinder, _ c: ModelConfig, parallel: Parallel, packWeights: Bool, precision: Precision
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
-        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h])
+        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, h], inPlace: true)
         let positions = positionTable(b, c)
         let norm = b.layerNorm("embeddings.LayerNorm", h)
         let layers = (0..<c.layerCount).compactMap { bindLayer(b, "transformer.layer.\($0)", c) }

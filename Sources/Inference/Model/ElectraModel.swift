@@ -39,7 +39,7 @@ enum ElectraModel {
     ) -> (any SequenceEncoder, HeadWeights)? {
         let h = c.hiddenSize
         let e = c.embeddingWidth
-        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, e])
+        let words = b.tensor("embeddings.word_embeddings.weight", [c.vocabSize, e], inPlace: true)
         let positions = b.tensor("embeddings.position_embeddings.weight", [c.maxPositions, e])
         let types = b.tensor("embeddings.token_type_embeddings.weight", [c.typeVocabSize, e])
         let norm = b.layerNorm("embeddings.LayerNorm", e)

@@ -39,7 +39,6 @@ struct EmbeddingTables: Sendable {
     /// `out[t] = words[id] (+ types[type]) (+ positions[p])`, rows of `width`, in the reference's order.
     func sum(_ batch: PackedBatch, into out: UnsafeMutablePointer<Float>) {
         let w = width
-        let words = self.words.values.baseAddress!
         let types = tokenTypes?.values.baseAddress
         let table = positions?.values.baseAddress
         for (start, length) in zip(batch.starts, batch.lengths) {
@@ -47,7 +46,7 @@ struct EmbeddingTables: Sendable {
             for position in 0..<length {
                 let t = start + position
                 let row = out + t * w
-                row.update(from: words + Int(batch.ids[t]) * w, count: w)
+                words.copyRow(Int(batch.ids[t]), into: row)
                 let typeRow = types.map { $0 + Int(batch.typeIds[t]) * w }
                 let positionRow = table.map { $0 + positionIds[position] * w }
                 for addend in positionsFirst ? [positionRow, typeRow] : [typeRow, positionRow] {

@@ -44,10 +44,10 @@ public final class RewardEngine: Sendable {
         encoder = loaded.encoder
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
-        head = RewardHead(weights: loaded.head)
+        head = RewardHead(weights: loaded.head.inOrdinaryMemory())
         try calibrate(calibration)
-        // Packed products no longer read the checkpoint; neither the load nor calibration's text should
-        // leave the rest of it resident.
+        // Packed products, copied small tensors and vocabulary rows read through the file no longer touch
+        // the mapping; neither the load nor calibration's text should leave any of it resident.
         store.releaseResidentPages()
     }
 

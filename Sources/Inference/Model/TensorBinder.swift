@@ -21,7 +21,13 @@ final class TensorBinder {
         self.prefix = prefix ?? encoder.prefix
     }
 
-    func tensor(_ name: String, _ shape: [Int], encoderKey: Bool = true, aliases: [String] = []) -> FloatTensor? {
+    /// The tensor `name` (or the first of `aliases` present), checked against `shape`. Copied out of a
+    /// mapped checkpoint unless `inPlace`: only linear weights (packed at load, their pages then given
+    /// back) and vocabulary tables (read a row at a time through the file, `FloatTensor.copyRow`) stay
+    /// in the mapping; everything else is read on every pass, where in place it would keep pages resident.
+    func tensor(
+        _ name: String, _ shape: [Int], encoderKey: Bool = true, aliases: [String] = [], inPlace: Bool = false
+    ) -> FloatTensor? {
         requested.append(((encoderKey ? prefix : "") + name, shape))
         let candidates = ([name] + aliases).map { encoderKey ? prefix + $0 : $0 }
         guard let key = candidates.first(where: { store.tensors[$0] != nil }), let info = store.tensors[key] else {
@@ -33,7 +39,8 @@ final class TensorBinder {
             return nil
         }
         do {
-            return try store.floats(key)
+            let tensor = try store.floats(key)
+            return inPlace ? tensor : tensor.inOrdinaryMemory()
         } catch {
             problems.record("\(key): \(error)")
             return nil
@@ -41,7 +48,7 @@ final class TensorBinder {
     }
 
     func linear(_ name: String, _ outputs: Int, _ inputs: Int, encoderKey: Bool = true) -> Linear? {
-        let w = tensor("\(name).weight", [outputs, inputs], encoderKey: encoderKey)
+        let w = tensor("\(name).weight", [outputs, inputs], encoderKey: encoderKey, inPlace: true)
         let b = tensor("\(name).bias", [outputs], encoderKey: encoderKey)
         guard let w, let b else { return nil }
         return Linear(weight: w, bias: b)
