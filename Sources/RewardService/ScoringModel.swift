@@ -62,9 +62,14 @@ public protocol ScoringModel: Sendable {
     func rawScores(_ encodings: [Encoding]) throws -> [Float]
     /// Every label's raw logit (no alpha) per encoding, `modelDescription.labelCount` each, in order.
     func rawLogits(_ encodings: [Encoding]) throws -> [[Float]]
+    /// Real tokens per second of a full forward pass the model already ran while loading (an int8
+    /// engine's calibration pass), or nil; start-up's warm-up then has nothing left to measure.
+    var tokensPerSecondMeasuredAtLoad: Double? { get }
 }
 
 extension ScoringModel {
+    public var tokensPerSecondMeasuredAtLoad: Double? { nil }
+
     /// A one-output model's logits are its scores.
     public func rawLogits(_ encodings: [Encoding]) throws -> [[Float]] {
         try rawScores(encodings).map { [$0] }
@@ -72,6 +77,8 @@ extension ScoringModel {
 }
 
 extension RewardModel: ScoringModel {
+    public var tokensPerSecondMeasuredAtLoad: Double? { engine.calibrationTokensPerSecond }
+
     public var modelDescription: ModelDescription {
         ModelDescription(
             path: directory.path, layout: engine.config.layout.rawValue, hiddenSize: engine.config.hiddenSize,

@@ -17,6 +17,10 @@ public final class RewardEngine: Sendable {
     public var labels: ClassifierLabels { config.labels }
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
+    /// Real tokens per second of the calibration pass (int8; nil when nothing was calibrated): a full
+    /// forward pass that touched every weight, timed with its quantisation work included, so it
+    /// understates the rate later passes reach.
+    public let calibrationTokensPerSecond: Double?
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
     /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight` and
@@ -45,7 +49,7 @@ public final class RewardEngine: Sendable {
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
         head = RewardHead(weights: loaded.head.inOrdinaryMemory())
-        try calibrate(calibration)
+        calibrationTokensPerSecond = try Self.calibrate(calibration, encoder: loaded.encoder, config: config)
         // Packed products, copied small tensors and vocabulary rows read through the file no longer touch
         // the mapping; neither the load nor calibration's text should leave any of it resident.
         store.releaseResidentPages()
@@ -63,10 +67,13 @@ public final class RewardEngine: Sendable {
 
     /// Runs the calibration sequences through the encoder as one batch: each byte-coded product
     /// calibrates on the first input it multiplies (see `ByteCodedWeight.times`). Before the engine is
-    /// returned, so no other thread sees a product change.
-    private func calibrate(_ calibration: [TokenSequence]) throws {
+    /// returned, so no other thread sees a product change. Returns the pass's real tokens per second
+    /// (nil when there was nothing to calibrate).
+    private static func calibrate(
+        _ calibration: [TokenSequence], encoder: any SequenceEncoder, config: ModelConfig
+    ) throws -> Double? {
         let pending = encoder.layerWeights.flatMap(\.linears).compactMap(\.byteCoded).filter { !$0.isCalibrated }
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty else { return nil }
         guard !calibration.isEmpty else { throw EngineError.calibrationMissing }
         // Cut to the model's limit: only the channels' magnitudes matter here.
         let limit = config.maxSequenceLength
@@ -77,12 +84,16 @@ public final class RewardEngine: Sendable {
             config: config)
         // A workspace of its own, freed when the pass ends: the calibration batch is larger than the
         // batches most servers see, and the shared one would keep its pages resident.
+        let start = ContinuousClock.now
         let workspace = Workspace(
             tokens: max(batch.tokenCount, encoder.minimumClsRows), longest: batch.lengths.max() ?? 0,
             threads: encoder.parallel.threads, config: config)
         _ = ComputeLock.shared.withLock { _ in encoder.clsVectors(batch, workspace: workspace) }
         // Products the pass did not reach (none in the supported families) still get quantised.
         for weight in pending { weight.finishCalibration(parallel: encoder.parallel) }
+        let (whole, fraction) = (ContinuousClock.now - start).components
+        let seconds = Double(whole) + Double(fraction) / 1e18
+        return Double(batch.tokenCount) / max(seconds, 1e-6)
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
