@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
             Start-up: listen at once (GET /health → 200; GET /ready → 503 with the phase: resolving, \
             downloading with bytes done and total, loading, warming_up; scoring routes → 503 + Retry-After), \
             then download each model if needed (--model NAME=… repeated serves several, in order), load it, \
-            run one warm-up pass, start the batcher and report \
+            run one warm-up pass (at --precision int8 the calibration pass serves), start the batcher and report \
             ready (GET /ready → 200). SIGTERM/SIGINT during start-up: the listener closes and the process \
             exits 0 at once; a partial download stays and resumes at the next start. After ready: /ready \
             turns 503, the listener closes, requests in flight finish, the queue drains, and the process \
