@@ -1,6 +1,7 @@
 // Per-core throughput ceilings of the multiply instructions the products use, in GMAC/s (wall clock,
 // turbo included): vpmaddwd + vpaddd (our AVX2 int8 kernel), vpmaddubsw + vpmaddwd(ones) + vpaddd (the
-// u8 x s8 scheme ONNX Runtime's AVX2 kernel uses), vfmadd231ps (fp32), and our kernel's whole k-pair step
+// u8 x s8 scheme ONNX Runtime's AVX2 kernel uses), the same with two byte steps summed in int16 before
+// widening, vfmadd231ps (fp32), and our kernel's whole k-pair step
 // with int8 weights widened in the loop (vpmovsxbw) and with weights stored pre-widened to int16.
 // Inline assembly with 6 to 12 independent accumulators, so nothing can be hoisted or folded.
 //   bash Benchmarks/Int8/run.sh     (builds, checks the loops with objdump, runs on one core then both)
@@ -36,6 +37,20 @@ static double maddubs(long n){ double t=now();
  "vpmaddubsw %%ymm14,%%ymm15,%%ymm9\n vpmaddwd %%ymm9,%%ymm13,%%ymm9\n vpaddd %%ymm9,%%ymm3,%%ymm3\n"
  "vpmaddubsw %%ymm14,%%ymm15,%%ymm10\n vpmaddwd %%ymm10,%%ymm13,%%ymm10\n vpaddd %%ymm10,%%ymm4,%%ymm4\n"
  "vpmaddubsw %%ymm14,%%ymm15,%%ymm11\n vpmaddwd %%ymm11,%%ymm13,%%ymm11\n vpaddd %%ymm11,%%ymm5,%%ymm5\n"
+ "dec %0\n jnz 1b\n" : "+r"(n) :: "memory","ymm0","ymm1","ymm2","ymm3","ymm4","ymm5","ymm6","ymm7","ymm8","ymm9","ymm10","ymm11","ymm13","ymm14","ymm15");
+ return now()-t;}
+// 4 chains of (2 vpmaddubsw -> vpaddw -> vpmaddwd ones -> vpaddd): two byte steps summed in int16, widened
+// once; 4*64 = 256 MAC. Exact only while each int16 lane's four products stay within ±32,767, i.e. the
+// four weights' magnitudes sum to at most 128 against uint8 codes (our ±63 weights do not guarantee it).
+static double maddubs2(long n){ double t=now();
+ __asm__ volatile(
+ "vpxor %%ymm0,%%ymm0,%%ymm0\n vpxor %%ymm1,%%ymm1,%%ymm1\n vpxor %%ymm2,%%ymm2,%%ymm2\n vpxor %%ymm3,%%ymm3,%%ymm3\n"
+ "vpcmpeqd %%ymm13,%%ymm13,%%ymm13\n vpcmpeqd %%ymm14,%%ymm14,%%ymm14\n vpcmpeqd %%ymm15,%%ymm15,%%ymm15\n"
+ "1:\n"
+ "vpmaddubsw %%ymm14,%%ymm15,%%ymm4\n vpmaddubsw %%ymm15,%%ymm14,%%ymm5\n vpaddw %%ymm4,%%ymm5,%%ymm4\n vpmaddwd %%ymm4,%%ymm13,%%ymm4\n vpaddd %%ymm4,%%ymm0,%%ymm0\n"
+ "vpmaddubsw %%ymm14,%%ymm15,%%ymm6\n vpmaddubsw %%ymm15,%%ymm14,%%ymm7\n vpaddw %%ymm6,%%ymm7,%%ymm6\n vpmaddwd %%ymm6,%%ymm13,%%ymm6\n vpaddd %%ymm6,%%ymm1,%%ymm1\n"
+ "vpmaddubsw %%ymm14,%%ymm15,%%ymm8\n vpmaddubsw %%ymm15,%%ymm14,%%ymm9\n vpaddw %%ymm8,%%ymm9,%%ymm8\n vpmaddwd %%ymm8,%%ymm13,%%ymm8\n vpaddd %%ymm8,%%ymm2,%%ymm2\n"
+ "vpmaddubsw %%ymm14,%%ymm15,%%ymm10\n vpmaddubsw %%ymm15,%%ymm14,%%ymm11\n vpaddw %%ymm10,%%ymm11,%%ymm10\n vpmaddwd %%ymm10,%%ymm13,%%ymm10\n vpaddd %%ymm10,%%ymm3,%%ymm3\n"
  "dec %0\n jnz 1b\n" : "+r"(n) :: "memory","ymm0","ymm1","ymm2","ymm3","ymm4","ymm5","ymm6","ymm7","ymm8","ymm9","ymm10","ymm11","ymm13","ymm14","ymm15");
  return now()-t;}
 // 12 independent vfmadd231ps chains: 12*8 = 96 MAC
@@ -87,6 +102,7 @@ int main(void){
  double t;
  t=madd(N);    printf("vpmaddwd+vpaddd          %6.1f GMAC/s  %.2f instr-pairs/ns\n", N*96/t/1e9, N*6/t/1e9);
  t=maddubs(N); printf("vpmaddubsw+vpmaddwd+vpaddd %6.1f GMAC/s\n", N*192/t/1e9);
+ t=maddubs2(N); printf("2 vpmaddubsw+vpaddw+vpmaddwd+vpaddd %6.1f GMAC/s\n", N*256/t/1e9);
  t=fma(N);     printf("vfmadd231ps              %6.1f GMAC/s  %.2f fma/ns\n", N*96/t/1e9, N*12/t/1e9);
  t=kstep(N,w,a);  printf("kernel step (vpmovsxbw)  %6.1f GMAC/s\n", N*192/t/1e9);
  t=kstep16(N,w,a);printf("kernel step (int16 w)    %6.1f GMAC/s\n", N*192/t/1e9);
