@@ -77,7 +77,9 @@ extension ScoringModel {
 }
 
 extension RewardModel: ScoringModel {
-    public var tokensPerSecondMeasuredAtLoad: Double? { engine.calibrationTokensPerSecond }
+    public var tokensPerSecondMeasuredAtLoad: Double? {
+        engine.calibrationPass.map { Double($0.tokens) / max($0.duration.seconds, 1e-6) }
+    }
 
     public var modelDescription: ModelDescription {
         ModelDescription(

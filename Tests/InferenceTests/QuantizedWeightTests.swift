@@ -221,15 +221,16 @@ func calibrationSequences(vocab: Int) -> [TokenSequence] {
     #expect(model.byteCodedProducts == 1 * 5)
 }
 
-/// The calibration pass is timed (start-up's warm-up takes its rate); an fp32 engine has none.
-@Test func anInt8EngineReportsItsCalibrationPassRate() throws {
+/// The calibration pass is counted and timed (start-up's warm-up takes its rate); an fp32 engine has none.
+@Test func anInt8EngineReportsItsCalibrationPass() throws {
     let int8 = try RewardEngine(
         config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1, precision: .int8,
         calibration: calibrationSequences(vocab: 50))
-    let rate = try #require(int8.calibrationTokensPerSecond)
-    #expect(rate.isFinite && rate > 0)
+    let pass = try #require(int8.calibrationPass)
+    #expect(pass.tokens == calibrationSequences(vocab: 50).reduce(0) { $0 + $1.ids.count })
+    #expect(pass.duration > .zero)
     let fp32 = try RewardEngine(config: int8Config, weights: InMemoryWeights(checkpointArrays(int8Config)), threads: 1)
-    #expect(fp32.calibrationTokensPerSecond == nil)
+    #expect(fp32.calibrationPass == nil)
 }
 
 @Test func int8WithoutCalibrationSequencesIsRefused() {

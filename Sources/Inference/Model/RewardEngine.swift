@@ -17,10 +17,10 @@ public final class RewardEngine: Sendable {
     public var labels: ClassifierLabels { config.labels }
     /// Kept so mapped checkpoint memory outlives every tensor view into it.
     private let store: any WeightStore
-    /// Real tokens per second of the calibration pass (int8; nil when nothing was calibrated): a full
-    /// forward pass that touched every weight, timed with its quantisation work included, so it
-    /// understates the rate later passes reach.
-    public let calibrationTokensPerSecond: Double?
+    /// The calibration pass's real tokens and wall time (int8; nil when nothing was calibrated): a full
+    /// forward pass that touched every weight, timed with its quantisation work included, so its rate
+    /// understates the one later passes reach.
+    public let calibrationPass: (tokens: Int, duration: Duration)?
 
     /// `threads`: cores this engine may use, for OpenBLAS and for the work between products.
     /// `precision`: `.int8` quantises the encoder's linear layers at load (see `QuantizedWeight` and
@@ -49,7 +49,7 @@ public final class RewardEngine: Sendable {
         // The engine threads every product itself (see `Matmul`); OpenBLAS's own pool stays idle.
         BLASThreads.set(1)
         head = RewardHead(weights: loaded.head.inOrdinaryMemory())
-        calibrationTokensPerSecond = try Self.calibrate(calibration, encoder: loaded.encoder, config: config)
+        calibrationPass = try Self.calibrate(calibration, encoder: loaded.encoder, config: config)
         // Packed products, copied small tensors and vocabulary rows read through the file no longer touch
         // the mapping; neither the load nor calibration's text should leave any of it resident.
         store.releaseResidentPages()
@@ -67,11 +67,11 @@ public final class RewardEngine: Sendable {
 
     /// Runs the calibration sequences through the encoder as one batch: each byte-coded product
     /// calibrates on the first input it multiplies (see `ByteCodedWeight.times`). Before the engine is
-    /// returned, so no other thread sees a product change. Returns the pass's real tokens per second
+    /// returned, so no other thread sees a product change. Returns the pass's real tokens and wall time
     /// (nil when there was nothing to calibrate).
     private static func calibrate(
         _ calibration: [TokenSequence], encoder: any SequenceEncoder, config: ModelConfig
-    ) throws -> Double? {
+    ) throws -> (tokens: Int, duration: Duration)? {
         let pending = encoder.layerWeights.flatMap(\.linears).compactMap(\.byteCoded).filter { !$0.isCalibrated }
         guard !pending.isEmpty else { return nil }
         guard !calibration.isEmpty else { throw EngineError.calibrationMissing }
@@ -91,9 +91,7 @@ public final class RewardEngine: Sendable {
         _ = ComputeLock.shared.withLock { _ in encoder.clsVectors(batch, workspace: workspace) }
         // Products the pass did not reach (none in the supported families) still get quantised.
         for weight in pending { weight.finishCalibration(parallel: encoder.parallel) }
-        let (whole, fraction) = (ContinuousClock.now - start).components
-        let seconds = Double(whole) + Double(fraction) / 1e18
-        return Double(batch.tokenCount) / max(seconds, 1e-6)
+        return (batch.tokenCount, ContinuousClock.now - start)
     }
 
     /// Raw head outputs, one per sequence, in order. Forward passes run one at a time in the process,
